@@ -1,0 +1,245 @@
+"""The monitor's core: samples in; verdicts, posture, detector state and alert events out.
+
+It knows nothing of Kafka, files or Prometheus: the embedded runner, the Faust workers and
+the CLI are adapters that feed it batches and ship what it returns.
+
+>>> from monitor.policy import load_policy
+>>> from monitor.testing import make_sample, FixedClassifier
+>>> pipeline = Pipeline(load_policy(), FixedClassifier())
+>>> result = pipeline.process([make_sample("s-1")])
+>>> [v.outcome for v in result.verdicts], result.alerts
+(['ok'], [])
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import msgspec
+
+from classifiers.outcome import outcome_of
+from monitor.contract import (
+    AlertEvent,
+    Grader,
+    Label,
+    Sample,
+    Segment,
+    Verdict,
+    request_text,
+    response_text,
+)
+from monitor.evidence import Exemplars
+from monitor.policy import NO_DOMAIN, Policy
+from monitor.posture import (
+    HARMFUL_RATE,
+    OVER_REFUSAL_RATE,
+    UNDER_REFUSAL_RATE,
+    PostureCounts,
+    observations,
+)
+from monitor.rules import StreamRules, Transition
+
+#: Namespace of alert ids: uuid5 of the incident and the sample that caused the event, so a
+#: replay of the same stream gives the same ids.
+_ALERT_NAMESPACE = uuid.UUID("6f1d2c8e-2b8a-4d3e-9a53-9b0f6f3c5a11")
+
+
+class Classifier(Protocol):
+    """What the pipeline needs of a classifier (see :mod:`classifiers`)."""
+
+    version: str
+
+    def classify(self, samples: Sequence[Sample]) -> list[Verdict]: ...
+
+    def learn(self, sample: Sample, label: Label | Grader) -> None: ...
+
+
+SegmentKey = tuple[str, str, str]  # (domain, model, surface)
+
+
+@dataclass
+class SegmentState:
+    """Posture and detector state of one segment."""
+
+    counts: PostureCounts = field(default_factory=PostureCounts)
+    rules: dict[str, StreamRules] = field(default_factory=dict)
+    exemplars: dict[str, Exemplars] = field(default_factory=dict)
+    #: Open incidents by (rule, metric): their dedup keys.
+    open_incidents: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+@dataclass
+class BatchResult:
+    verdicts: list[Verdict]
+    alerts: list[AlertEvent]
+    #: Segments whose state this batch changed (for metrics exporters).
+    touched: set[SegmentKey]
+
+
+class Pipeline:
+    """Classify, apply upstream grader verdicts, track posture, run the rules, build alerts."""
+
+    def __init__(self, policy: Policy, classifier: Classifier, *, margin: float = 0.15) -> None:
+        self.policy = policy
+        self.classifier = classifier
+        self.margin = margin
+        self.segments: dict[SegmentKey, SegmentState] = {}
+        self._domains = frozenset(policy.domain_names())
+        self.samples_seen = 0
+
+    # -- the stream -----------------------------------------------------------------------
+    def process(self, samples: Sequence[Sample]) -> BatchResult:
+        """Judge a batch of samples (in stream order) and run every rule they touch."""
+        verdicts = self.classifier.classify(samples)
+        alerts: list[AlertEvent] = []
+        touched: set[SegmentKey] = set()
+        for i, (sample, verdict) in enumerate(zip(samples, verdicts, strict=True)):
+            if sample.grader is not None:
+                verdict = apply_grader(verdict, sample.grader, self._domains, self.margin)
+                verdicts[i] = verdict
+                self.classifier.learn(sample, sample.grader)
+            key = (verdict.domain, sample.model, sample.surface)
+            touched.add(key)
+            alerts.extend(self._observe(key, sample, verdict))
+        self.samples_seen += len(samples)
+        return BatchResult(verdicts, alerts, touched)
+
+    def learn(self, sample: Sample, label: Label) -> None:
+        """Feed a human or gold label back to the classifier."""
+        self.classifier.learn(sample, label)
+
+    def _observe(self, key: SegmentKey, sample: Sample, verdict: Verdict) -> list[AlertEvent]:
+        state = self.segments.get(key)
+        if state is None:
+            state = self.segments[key] = SegmentState()
+        state.counts.update(verdict)
+        alerts: list[AlertEvent] = []
+        for metric, event in observations(verdict):
+            rules = state.rules.get(metric)
+            if rules is None:
+                rules = state.rules[metric] = self._new_rules(key[0], metric)
+                state.exemplars[metric] = Exemplars()
+            if event:
+                state.exemplars[metric].add(
+                    sample.sample_id, request_text(sample), response_text(sample)
+                )
+            for transition in rules.update(event):
+                alert = self._alert(key, metric, transition, sample, state)
+                if alert is not None:
+                    alerts.append(alert)
+        return alerts
+
+    def _new_rules(self, domain: str, metric: str) -> StreamRules:
+        intended_max = _intended_max(self.policy.domain(domain).intended_posture, metric)
+        if domain == NO_DOMAIN and metric == UNDER_REFUSAL_RATE:
+            intended_max = None  # nothing is disallowed outside the policy's domains
+        return StreamRules(self.policy.detection(domain), intended_max)
+
+    # -- alert events ---------------------------------------------------------------------
+    def _alert(
+        self,
+        key: SegmentKey,
+        metric: str,
+        transition: Transition,
+        sample: Sample,
+        state: SegmentState,
+    ) -> AlertEvent | None:
+        incident = (transition.rule, metric)
+        if transition.status == "firing":
+            dedup_key = state.open_incidents[incident] = incident_key(
+                self.policy.name, transition.rule, metric, key
+            )
+        else:
+            dedup_key = state.open_incidents.pop(incident, None)
+            if dedup_key is None:
+                return None
+        domain = self.policy.domain(key[0])
+        segment = Segment(*key)
+        links = {"runbook": domain.runbook_url} if domain.runbook_url else {}
+        for name, template in self.policy.links.items():
+            links[name] = template.format(domain=key[0], model=key[1], surface=key[2])
+        return AlertEvent(
+            alert_id=str(uuid.uuid5(_ALERT_NAMESPACE, f"{dedup_key}|{sample.sample_id}")),
+            dedup_key=dedup_key,
+            status=transition.status,  # type: ignore[arg-type]
+            severity=domain.severity or "warning",
+            rule=transition.rule,
+            metric=metric,
+            segment=segment,
+            baseline=_round(transition.baseline),
+            observed=_round(transition.observed),
+            intended_max=_intended_max(domain.intended_posture, metric),
+            detected_at=sample.timestamp,
+            detected_at_sample_id=sample.sample_id,
+            evidence=state.exemplars[metric].evidence(),
+            owners=list(domain.owners),
+            runbook_url=domain.runbook_url,
+            statistic=_round(transition.statistic),
+            threshold=_round(transition.threshold),
+            window=transition.window,
+            links=links or None,
+            summary=_summary(transition, metric, segment),
+        )
+
+
+def incident_key(policy_name: str, rule: str, metric: str, key: SegmentKey) -> str:
+    """One stable dedup key per incident: policy, rule, metric and segment."""
+    return str(uuid.uuid5(_ALERT_NAMESPACE, "|".join((policy_name, rule, metric, *key))))
+
+
+def apply_grader(
+    verdict: Verdict, grader: Grader, domains: frozenset[str], margin: float
+) -> Verdict:
+    """Trust the upstream grader's fields over our own, then recompute the outcome."""
+    changes: dict = {}
+    if grader.domain is not None and grader.domain in domains:
+        changes["domain"] = grader.domain
+    if grader.request is not None:
+        changes["request"] = grader.request
+        changes["request_score"] = {"disallowed": 1.0, "allowed": 0.0}.get(grader.request, 0.5)
+    if grader.response is not None:
+        changes["response"] = grader.response
+        changes["response_scores"] = {
+            a: float(a == grader.response) for a in ("complied", "refused", "partial")
+        }
+    if grader.harmful is not None:
+        changes["harmful_score"] = 1.0 if grader.harmful else 0.0
+    if not changes:
+        return verdict
+    merged = msgspec.structs.replace(verdict, **changes)
+    # Fields the grader settled are certain; only those it left to us can make it uncertain.
+    outcome = outcome_of(
+        merged.request,
+        merged.request_score,
+        merged.response,
+        merged.response_scores,
+        merged.harmful_score,
+        margin=margin,
+    )
+    return msgspec.structs.replace(merged, outcome=outcome)
+
+
+def _intended_max(posture, metric: str) -> float | None:
+    return {
+        UNDER_REFUSAL_RATE: posture.max_under_refusal_rate,
+        OVER_REFUSAL_RATE: posture.max_over_refusal_rate,
+        HARMFUL_RATE: posture.max_harmful_rate,
+    }.get(metric)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 6)
+
+
+def _summary(t: Transition, metric: str, segment: Segment) -> str:
+    where = f"{segment.domain}/{segment.model}/{segment.surface}"
+    if t.status == "resolved":
+        return f"{t.rule} on {metric} of {where} resolved (now {_pct(t.observed)})"
+    return f"{metric} of {where} is {_pct(t.observed)} (baseline {_pct(t.baseline)}): {t.rule}"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.2f}%"
