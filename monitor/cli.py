@@ -36,7 +36,7 @@ def main(log_format: str, log_level: str) -> None:
 
 @main.command()
 @click.option("--source", default="demo", show_default=True,
-              help="demo | jsonl:PATH | - (stdin).")
+              help="demo | jsonl:PATH | - (stdin) | kafka (a worker).")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
               help="Policy YAML (default: the shipped policy).")
 @click.option("--max-samples", type=click.IntRange(min=1), help="Stop after N samples.")
@@ -67,6 +67,12 @@ def run(source, policy_path, max_samples, alerts_out, verdicts_out, dead_letters
     from monitor.runner import run as run_stream
     from monitor.sources import SourceError, open_source
 
+    if source == "kafka":  # the monitor as a worker of a consumer group (streams/)
+        from streams.cli import run_worker
+
+        run_worker(policy_path=policy_path, metrics_port=metrics_port,
+                   metrics_addr=metrics_addr, batch_size=batch_size)
+        return
     policy = _policy(policy_path)
     try:
         records = open_source(source, seed=seed)
@@ -179,6 +185,16 @@ def policy_show(policy_path: str | None) -> None:
     """Print the active policy as JSON, after validation."""
     click.echo(json.dumps(_policy(policy_path).to_dict(), indent=2))
 
+
+def _add_streams_commands() -> None:
+    # Kafka commands live in streams/ (worker, replay, topics); kafka is imported lazily.
+    from streams.cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_streams_commands()
 
 if __name__ == "__main__":
     main()
