@@ -50,10 +50,10 @@ class BernoulliCusumChain:
 
     def __init__(self, p0: float, p1: float, step: int = _STEP) -> None:
         a, b = llr_steps(p0, p1)
-        if p1 > p0:
-            self.scale = step / -b  # units per nat
-        else:
-            self.scale = step / -a
+        # Units per nat: the smaller step becomes exactly ``step`` units unless that leaves
+        # the larger one under 256 units (large p0), where both are rounded finely instead.
+        small, big = sorted((abs(a), abs(b)))
+        self.scale = max(step / small, 256 / big)
         self.up = round(a * self.scale)
         self.down = round(b * self.scale)
         self.p0, self.p1 = p0, p1
@@ -83,22 +83,25 @@ class BernoulliCusumChain:
         """Zero-state average run length when the rate is ``p``."""
         return float(self.arl_vector(p, H)[0])
 
-    def quasi_stationary(self, H: int, iters: int = 20000, tol: float = 1e-12) -> np.ndarray:
+    def quasi_stationary(self, H: int, iters: int = 50, tol: float = 1e-13) -> np.ndarray:
         """Distribution of the in-control statistic given no alarm yet (Perron vector)."""
-        pt = self._matrix(self.p0, H).T.tocsr()
-        v = np.zeros(H)
-        v[0] = 1.0
+        # Inverse iteration: the Perron root of P is 1 - O(1/ARL), far from the rest of
+        # the spectrum, so a few solves with (I - P^T) converge.
+        lu = splu((identity(H, format="csc") - self._matrix(self.p0, H).T).tocsc())
+        v = np.full(H, 1.0 / H)
         for _ in range(iters):
-            w = pt @ v
+            w = lu.solve(v)
             w /= w.sum()
             if np.abs(w - v).max() < tol:
                 return w
             v = w
         return v
 
-    def steady_state_delay(self, H: int) -> float:
-        """Expected samples after the change until alarm, for a chart that has run long."""
-        return float(self.quasi_stationary(H) @ self.arl_vector(self.p1, H))
+    def steady_state_delay(self, H: int, p: float | None = None) -> float:
+        """Expected samples after a change to rate ``p`` (default p1) until alarm, for a
+        chart that has run long in control (cyclical steady state, no false alarm)."""
+        p = self.p1 if p is None else p
+        return float(self.quasi_stationary(H) @ self.arl_vector(p, H))
 
     def threshold_units(self, arl: float) -> int:
         """Smallest alarm level H (units) whose in-control zero-state ARL is >= ``arl``."""
@@ -137,3 +140,25 @@ def cusum_arl(p0: float, p1: float, h: float, p: float | None = None) -> float:
     """Zero-state ARL of the p0 -> p1 CUSUM at threshold h when the true rate is ``p``."""
     chain = BernoulliCusumChain(p0, p1)
     return chain.arl(p0 if p is None else p, chain.units(h))
+
+
+# --- Calibration of the multi-chart detector (monitor.posture_shift) -----------------------
+
+# Baseline rates at which chart thresholds are tabulated; PostureShift interpolates the
+# threshold linearly in log(p0) between neighbours (thresholds are smooth in log p0).
+P0_GRID: tuple[float, ...] = (
+    0.001, 0.0015, 0.002, 0.003, 0.005, 0.007, 0.01, 0.015, 0.02, 0.03,
+    0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 0.9,
+)  # fmt: skip
+
+
+def odds_shift(p0: float, odds_ratio: float) -> float:
+    """The rate whose odds are ``odds_ratio`` times those of p0 (stays inside (0, 1))."""
+    return odds_ratio * p0 / (1.0 - p0 + odds_ratio * p0)
+
+
+@lru_cache(maxsize=4096)
+def chart_threshold(p0: float, odds_ratio: float, arl_each: float) -> float:
+    """Threshold (nats) of one p0 -> odds_shift(p0, odds_ratio) chart at zero-state ARL
+    ``arl_each``: exact by Brook–Evans (cached; 0.05-5 s a call, longest at small p0)."""
+    return cusum_threshold(p0, odds_shift(p0, odds_ratio), arl_each)
