@@ -37,6 +37,7 @@ from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from classifiers.label_join import LabelJoin
 from monitor.contract import (
     ContractError,
     Label,
@@ -52,7 +53,6 @@ from monitor.pipeline import Classifier, Pipeline
 from monitor.policy import Policy
 from monitor.runner import StopFlag
 from streams.config import StreamsConfig
-from streams.labels import LabelJoin
 from streams.metrics import StreamMetrics
 from streams.replay import dead_letter_value, sample_key
 from streams.state import ID_HEADER, PartitionState, StateStore, read_to_end
@@ -121,7 +121,7 @@ class Worker:
         self._parts: dict[int, _Partition] = {}
         self._pending: list = []  # send futures since the last flush
         self._suppress: dict[str, set[str]] = {role: set() for role in _OUTPUTS}
-        self._join = LabelJoin(config.label_join_capacity)
+        self._join = LabelJoin(self._learn, capacity=config.label_join_capacity)
         self._topics = {role: config.topic(role) for role in (*_OUTPUTS, "samples", "labels")}
         self._output_tps = [
             TopicPartition(config.topic(role), q)
@@ -267,8 +267,7 @@ class Worker:
             if verdict.outcome == "uncertain":
                 entry = _encoder.encode(ReviewEntry(sample.sample_id, verdict, sample))
                 self._emit("review", key, entry, sample.sample_id, partition)
-            for joined, label in self._join.add_sample(sample):
-                self._learn(joined, label)
+            self._join.add_sample(sample)
         for alert in result.alerts:
             self.stats.alerts += 1
             value = encode(alert)
@@ -327,10 +326,8 @@ class Worker:
                     log.warning("malformed label", offset=record.offset, reason=str(exc))
                     continue
                 self.stats.labels += 1
-                joined = self._join.add_label(label)
+                joined = self._join.add_label(label)  # learns at once when joined
                 self.kafka_metrics.labels_joined.labels("joined" if joined else "held").inc()
-                for sample, lab in joined:
-                    self._learn(sample, lab)
 
     def _learn(self, sample: Sample, label: Label) -> None:
         self.classifier.learn(sample, label)
