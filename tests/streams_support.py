@@ -10,6 +10,7 @@ fire.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -73,21 +74,38 @@ def write_traffic(path: Path, n: int = 20_000, *, seed: int = 7, malformed: int 
                 refused = rng.random() < 0.05
                 harmful = False
         response = "refused" if refused else "complied"
-        lines.append(json.dumps({
-            "sample_id": f"s-{i:06d}",
-            "timestamp": (EPOCH + dt.timedelta(seconds=i)).isoformat().replace("+00:00", "Z"),
-            "model": model,
-            "surface": surface,
-            "messages": [
-                {"role": "user", "content": f"request {i} about {domain}; mail me a@b.example"},
-                {"role": "assistant", "content": "I can't help with that." if refused
-                 else f"Sure, here is answer {i}."},
-            ],
-            "grader": {"domain": domain, "request": request, "response": response,
-                       "harmful": harmful},
-        }))
+        lines.append(
+            json.dumps(
+                {
+                    "sample_id": f"s-{i:06d}",
+                    "timestamp": (EPOCH + dt.timedelta(seconds=i))
+                    .isoformat()
+                    .replace("+00:00", "Z"),
+                    "model": model,
+                    "surface": surface,
+                    "messages": [
+                        {
+                            "role": "user",
+                            "content": f"request {i} about {domain}; mail me a@b.example",
+                        },
+                        {
+                            "role": "assistant",
+                            "content": "I can't help with that."
+                            if refused
+                            else f"Sure, here is answer {i}.",
+                        },
+                    ],
+                    "grader": {
+                        "domain": domain,
+                        "request": request,
+                        "response": response,
+                        "harmful": harmful,
+                    },
+                }
+            )
+        )
     for j in range(malformed):
-        lines.insert((j + 1) * n // (malformed + 1), '{"sample_id": "broken-%d", ' % j)
+        lines.insert((j + 1) * n // (malformed + 1), f'{{"sample_id": "broken-{j}", ')
     path.write_text("\n".join(lines) + "\n")
     return n
 
@@ -108,8 +126,13 @@ class Reference:
 
 def alert_key(alert: dict) -> tuple:
     seg = alert["segment"]
-    return (alert["rule"], alert["metric"], (seg["domain"], seg["model"], seg["surface"]),
-            alert["detected_at_sample_id"], alert["status"])
+    return (
+        alert["rule"],
+        alert["metric"],
+        (seg["domain"], seg["model"], seg["surface"]),
+        alert["detected_at_sample_id"],
+        alert["status"],
+    )
 
 
 def embedded_reference(traffic: Path, policy: Path) -> Reference:
@@ -137,8 +160,14 @@ def embedded_reference(traffic: Path, policy: Path) -> Reference:
             pass
 
     verdicts = _Verdicts()
-    stats = run(open_source(f"jsonl:{traffic}"), pipeline, source_name="jsonl",
-                alert_sinks=[sink], dead_letters=DeadLetters(None), verdicts_out=verdicts)
+    stats = run(
+        open_source(f"jsonl:{traffic}"),
+        pipeline,
+        source_name="jsonl",
+        alert_sinks=[sink],
+        dead_letters=DeadLetters(None),
+        verdicts_out=verdicts,
+    )
     alerts = Counter(alert_key(json.loads(encode(a))) for a in sink.events)
     counts = {k: vars(s.counts) for k, s in pipeline.segments.items()}
     return Reference(verdicts.ids, alerts, counts, stats.valid / stats.elapsed_s)
@@ -147,10 +176,24 @@ def embedded_reference(traffic: Path, policy: Path) -> Reference:
 # -- workers ------------------------------------------------------------------------------
 def worker_command(bootstrap: str, policy: Path, *extra: str) -> list[str]:
     return [
-        PYTHON, str(REPO / "tests" / "launch.py"), "--log-format", "json", "--log-level", "info",
-        "worker", "--bootstrap-servers", bootstrap, "--policy", str(policy),
-        "--classifier", "tests.standins:fixed_classifier",
-        "--session-timeout-ms", "2000", "--heartbeat-interval-ms", "500", *extra,
+        PYTHON,
+        str(REPO / "tests" / "launch.py"),
+        "--log-format",
+        "json",
+        "--log-level",
+        "info",
+        "worker",
+        "--bootstrap-servers",
+        bootstrap,
+        "--policy",
+        str(policy),
+        "--classifier",
+        "tests.standins:fixed_classifier",
+        "--session-timeout-ms",
+        "2000",
+        "--heartbeat-interval-ms",
+        "500",
+        *extra,
     ]
 
 
@@ -171,18 +214,21 @@ class WorkerProcess:
         out = []
         for line in self.log_path.read_text().splitlines():
             if line.startswith("{"):
-                try:
+                with contextlib.suppress(json.JSONDecodeError):
                     out.append(json.loads(line))
-                except json.JSONDecodeError:
-                    pass
         return out
 
 
 def start_worker(bootstrap: str, policy: Path, log_path: Path, *extra: str) -> WorkerProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     log = open(log_path, "ab")  # noqa: SIM115 - the child owns it
-    proc = subprocess.Popen(worker_command(bootstrap, policy, *extra), stdout=log,
-                            stderr=subprocess.STDOUT, env=env, cwd=REPO)
+    proc = subprocess.Popen(
+        worker_command(bootstrap, policy, *extra),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=REPO,
+    )
     log.close()
     return WorkerProcess(proc, log_path)
 
@@ -194,8 +240,12 @@ def read_topic(bootstrap: str, topic: str) -> list:
 
     from streams.state import read_to_end
 
-    reader = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
-                           enable_auto_commit=False, max_partition_fetch_bytes=16 << 20)
+    reader = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=16 << 20,
+    )
     try:
         parts = reader.partitions_for_topic(topic) or set()
         return list(read_to_end(reader, {TopicPartition(topic, p): 0 for p in parts}))
@@ -226,8 +276,12 @@ def collect(bootstrap: str, prefix: str = "safety-monitor.") -> Outcome:
     """Verdicts, alerts, dead letters and the final posture (from the newest snapshots)."""
     from streams.state import PartitionState
 
-    verdicts = [json.loads(r.value)["sample_id"] for r in read_topic(bootstrap, prefix + "verdicts")]
-    alerts = Counter(alert_key(json.loads(r.value)) for r in read_topic(bootstrap, prefix + "alerts"))
+    verdicts = [
+        json.loads(r.value)["sample_id"] for r in read_topic(bootstrap, prefix + "verdicts")
+    ]
+    alerts = Counter(
+        alert_key(json.loads(r.value)) for r in read_topic(bootstrap, prefix + "alerts")
+    )
     dead = len(read_topic(bootstrap, prefix + "dead-letters"))
     newest: dict[int, PartitionState] = {}
     for record in read_topic(bootstrap, prefix + "state"):
@@ -244,16 +298,59 @@ def collect(bootstrap: str, prefix: str = "safety-monitor.") -> Outcome:
 
 def replay_file(bootstrap: str, path: Path, topic: str = "safety-monitor.samples") -> dict:
     out = subprocess.run(
-        [PYTHON, str(REPO / "tests" / "launch.py"), "--log-level", "warning", "replay",
-         str(path), "--topic", topic, "--bootstrap-servers", bootstrap],
-        check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO,
+        [
+            PYTHON,
+            str(REPO / "tests" / "launch.py"),
+            "--log-level",
+            "warning",
+            "replay",
+            str(path),
+            "--topic",
+            topic,
+            "--bootstrap-servers",
+            bootstrap,
+        ],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=REPO,
     )
     return json.loads(out.stdout.decode().strip().splitlines()[-1])
 
 
 def create_topics(bootstrap: str) -> None:
     subprocess.run(
-        [PYTHON, str(REPO / "tests" / "launch.py"), "--log-level", "warning", "topics",
-         "create", "--bootstrap-servers", bootstrap],
-        check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO,
+        [
+            PYTHON,
+            str(REPO / "tests" / "launch.py"),
+            "--log-level",
+            "warning",
+            "topics",
+            "create",
+            "--bootstrap-servers",
+            bootstrap,
+        ],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=REPO,
     )
+
+
+def soak_row(out: Outcome, reference: Reference) -> dict:
+    """Lost and double-counted samples (posture and verdicts) against the reference."""
+    expected = len(reference.verdict_ids)
+    posture = sum(c["samples"] for c in out.counts.values())
+    distinct = set(out.verdict_ids)
+    seg_diff = sum(
+        abs(out.counts.get(k, {}).get("samples", 0) - c["samples"])
+        for k, c in reference.counts.items()
+    )
+    return {
+        "lost": max(0, expected - posture) + len(set(reference.verdict_ids) - distinct),
+        "double": max(0, posture - expected),
+        "segments_off": seg_diff,
+        "dup_verdicts": len(out.verdict_ids) - len(distinct),
+        "dup_alerts": sum(out.alerts.values()) - len(out.alerts),
+        "alerts_match": out.alerts == reference.alerts,
+    }
