@@ -57,19 +57,27 @@ class StateStore:
         self._reader = reader
         self._producer = producer
 
-    def save(self, state: PartitionState) -> int:
-        """Write a snapshot and wait for the broker to have it; returns its size."""
-        data = state.encode()
-        # Each snapshot is its own batch (sent and awaited alone): Tansu's end-offset bug
-        # (FIELD-NOTES) only misreports multi-record batches.
-        self._producer.send(
-            self.topic,
-            key=str(state.partition).encode(),
-            value=data,
-            partition=state.partition,
-            headers=[("applied", str(state.applied).encode())],
-        ).get(timeout=30)
-        return len(data)
+    def save(self, states: list[PartitionState]) -> dict[int, int]:
+        """Write snapshots and wait until the broker has them all; returns their sizes."""
+        futures, sizes = [], {}
+        for state in states:
+            data = state.encode()
+            sizes[state.partition] = len(data)
+            # One snapshot per partition per call: each is its own record batch, which is
+            # what Tansu's end-offset bug (FIELD-NOTES) needs to be harmless here.
+            futures.append(
+                self._producer.send(
+                    self.topic,
+                    key=str(state.partition).encode(),
+                    value=data,
+                    partition=state.partition,
+                    headers=[("applied", str(state.applied).encode())],
+                )
+            )
+        self._producer.flush()  # sends at once, not after linger_ms
+        for future in futures:
+            future.get(timeout=30)  # raises if the broker refused one
+        return sizes
 
     def load(self, partition: int, *, tail: int = 8) -> PartitionState | None:
         """The newest snapshot of ``partition`` (the one with the highest applied offset)."""

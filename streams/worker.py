@@ -137,8 +137,10 @@ class Worker:
             client_id=f"{self.name}-out",
             enable_idempotence=True,
             acks="all",
-            linger_ms=5,
-            batch_size=512 * 1024,
+            # Outputs are only awaited at snapshot time: let them batch (fewer wakeups of
+            # the sender thread, which competes with the core for the GIL).
+            linger_ms=50,
+            batch_size=1024 * 1024,
             max_request_size=c.max_snapshot_bytes,
         )
         self._reader = KafkaConsumer(
@@ -171,6 +173,8 @@ class Worker:
             session_timeout_ms=c.session_timeout_ms,
             heartbeat_interval_ms=c.heartbeat_interval_ms,
             max_poll_records=c.batch_size,
+            # Whole batches per partition fetch (a sample is ~0.5-2 KB).
+            max_partition_fetch_bytes=8 * 1024 * 1024,
         )
         self._consumer.subscribe([c.topic("samples")], listener=_Listener(self))
 
@@ -355,15 +359,16 @@ class Worker:
         outputs_from: dict[str, dict[int, int]] = {}
         for tp, end in ends.items():
             outputs_from.setdefault(tp.topic, {})[tp.partition] = end
+        for p in targets:
+            self._parts[p].state.outputs_from = outputs_from
+        sizes = self._store.save([self._parts[p].state for p in targets])
         commits = {}
         for p in targets:
             part = self._parts[p]
-            part.state.outputs_from = outputs_from
-            size = self._store.save(part.state)
             part.dirty = False
             self.stats.snapshots += 1
             self.kafka_metrics.snapshots.inc()
-            self.kafka_metrics.snapshot_bytes.labels(str(p)).set(size)
+            self.kafka_metrics.snapshot_bytes.labels(str(p)).set(sizes[p])
             commits[TopicPartition(self._topics["samples"], p)] = OffsetAndMetadata(
                 part.state.applied + 1, "", -1
             )
