@@ -7,7 +7,9 @@ command runs, so the rest of the CLI does not pay for them.
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
+import os
 
 import click
 import structlog
@@ -49,12 +51,18 @@ def streams_config(**overrides):
     return StreamsConfig.from_env(**overrides)
 
 
-def load_classifier(spec: str, domain_names: list[str]):
-    """``module:attr[.attr]`` of a callable taking the policy's domain names."""
+def load_classifier(spec: str, domain_names: list[str], snapshot: str | None = None):
+    """``module:attr[.attr]`` of a callable taking the policy's domain names; or, when the
+    ``snapshot`` file exists and the classifier's class can ``load`` one, that snapshot."""
     module_name, _, attr = spec.partition(":")
     target = importlib.import_module(module_name)
     for part in attr.split("."):
         target = getattr(target, part)
+    if snapshot and os.path.exists(snapshot):
+        owner = target.__self__ if inspect.ismethod(target) else target
+        if hasattr(owner, "load"):
+            log.info("classifier snapshot loaded", path=snapshot)
+            return owner.load(snapshot)
     return target(domain_names)
 
 
@@ -68,6 +76,12 @@ def load_classifier(spec: str, domain_names: list[str]):
     default=_DEFAULT_CLASSIFIER,
     show_default=True,
     help="MODULE:CALLABLE building the classifier from the policy's domain names.",
+)
+@click.option(
+    "--classifier-snapshot",
+    type=click.Path(dir_okay=False),
+    help="Start from this classifier snapshot when it exists; save the learning classifier "
+    "to it periodically and at stop ({name} is replaced by the worker name).",
 )
 @click.option(
     "--metrics-port",
@@ -94,6 +108,7 @@ def worker(
     group_id,
     policy_path,
     classifier_spec,
+    classifier_snapshot,
     metrics_port,
     metrics_addr,
     batch_size,
@@ -107,6 +122,7 @@ def worker(
     run_worker(
         policy_path=policy_path,
         classifier_spec=classifier_spec,
+        classifier_snapshot=classifier_snapshot,
         metrics_port=metrics_port,
         metrics_addr=metrics_addr,
         exit_when_idle=exit_when_idle,
@@ -126,6 +142,7 @@ def run_worker(
     *,
     policy_path=None,
     classifier_spec=_DEFAULT_CLASSIFIER,
+    classifier_snapshot=None,
     metrics_port=0,
     metrics_addr="127.0.0.1",
     exit_when_idle=None,
@@ -133,7 +150,6 @@ def run_worker(
     **overrides,
 ) -> None:
     """Start a worker (``worker`` and ``run --source kafka``)."""
-    import os
     import socket
 
     from monitor.cli import _policy
@@ -143,7 +159,10 @@ def run_worker(
 
     config = streams_config(**overrides)
     policy = _policy(policy_path)
-    classifier = load_classifier(classifier_spec, policy.domain_names())
+    name = name or f"{socket.gethostname()}-{os.getpid()}"
+    if classifier_snapshot:
+        classifier_snapshot = classifier_snapshot.replace("{name}", name)
+    classifier = load_classifier(classifier_spec, policy.domain_names(), classifier_snapshot)
     metrics = Metrics()
     metrics.policy.info({"name": policy.name, "version": policy.version})
     metrics.classifier.info({"version": classifier.version})
@@ -152,10 +171,15 @@ def run_worker(
         log.info("metrics", url=f"http://{metrics_addr}:{metrics_port}/metrics")
     stop = StopFlag()
     stop.install()
-    name = name or f"{socket.gethostname()}-{os.getpid()}"
-    Worker(config, policy, classifier, metrics=metrics, stop=stop, name=name).run(
-        exit_when_idle_s=exit_when_idle
-    )
+    Worker(
+        config,
+        policy,
+        classifier,
+        metrics=metrics,
+        stop=stop,
+        name=name,
+        classifier_snapshot=classifier_snapshot,
+    ).run(exit_when_idle_s=exit_when_idle)
 
 
 @click.command()

@@ -52,6 +52,8 @@ class StreamsConfig:
     snapshot_interval_s: float = 1.0
     #: Bounded label join store: recent samples kept for labels that arrive later.
     label_join_capacity: int = 100_000
+    #: Classifier snapshot (``--classifier-snapshot``) save period.
+    classifier_save_interval_s: float = 60.0
     #: Largest state snapshot message (bytes, compressed).
     max_snapshot_bytes: int = 16 * 1024 * 1024
 

@@ -109,6 +109,7 @@ class Worker:
         metrics: Metrics | None = None,
         stop: StopFlag | None = None,
         name: str = "safety-monitor-worker",
+        classifier_snapshot: str | None = None,
     ) -> None:
         self.config = config
         self.policy = policy
@@ -118,6 +119,8 @@ class Worker:
         self.stop = stop or StopFlag()
         self.name = name
         self.stats = WorkerStats()
+        self._classifier_snapshot = classifier_snapshot
+        self._classifier_saved_at = time.monotonic()
         self._parts: dict[int, _Partition] = {}
         self._pending: list = []  # send futures since the last flush
         self._suppress: dict[str, set[str]] = {role: set() for role in _OUTPUTS}
@@ -202,6 +205,11 @@ class Worker:
                 if now - last_snapshot >= c.snapshot_interval_s:
                     self._snapshot()
                     last_snapshot = now
+                if (
+                    self._classifier_snapshot
+                    and now - self._classifier_saved_at >= c.classifier_save_interval_s
+                ):
+                    self._save_classifier()
                 if now - last_lag >= 1.0:
                     self._observe_lag()
                     last_lag = now
@@ -218,6 +226,8 @@ class Worker:
     def _close(self) -> None:
         try:
             self._snapshot()
+            if self._classifier_snapshot:
+                self._save_classifier()
         finally:
             self._consumer.close()  # leaves the group: the others take over at once
             self._labels.close()
@@ -335,6 +345,19 @@ class Worker:
 
     def _learn(self, sample: Sample, label: Label) -> None:
         self.classifier.learn(sample, label)
+
+    def _save_classifier(self) -> None:
+        """Save the learning classifier so a restart starts from what it learned."""
+        self._classifier_saved_at = time.monotonic()
+        save = getattr(self.classifier, "save", None)
+        if save is None:
+            return
+        try:
+            save(self._classifier_snapshot)  # atomic (write, fsync, rename)
+        except OSError as exc:
+            log.warning(
+                "classifier snapshot not saved", path=self._classifier_snapshot, reason=str(exc)
+            )
 
     # -- state ----------------------------------------------------------------------------
     def _snapshot(self, partitions: Iterable[int] | None = None) -> None:

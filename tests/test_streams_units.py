@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from monitor.contract import Label
 from monitor.pipeline import Pipeline
 from monitor.policy import load_policy
 from monitor.testing import FixedClassifier, make_sample
@@ -52,3 +53,17 @@ def test_sample_key_and_dead_letter_value():
     assert sample_key("m", "chat") == b"m|chat"
     value = dead_letter_value(b"{oops", "f.jsonl:3", "JSON is malformed")
     assert b'"reason":"JSON is malformed"' in value and b'"kind":"json"' in value
+
+
+def test_classifier_comes_from_its_snapshot_when_there_is_one(tmp_path):
+    from streams.cli import load_classifier
+
+    domains = ["cyber", "none"]
+    path = tmp_path / "clf.npz"
+    fresh = load_classifier("classifiers:Classifier.bootstrap", domains, str(path))
+    fresh.learn(make_sample("s-1"), Label("s-1", "human", response="refused"))
+    fresh.save(path)
+    loaded = load_classifier("classifiers:Classifier.bootstrap", domains, str(path))
+    assert loaded is not fresh and loaded.version == fresh.version
+    fixed = load_classifier("tests.standins:fixed_classifier", domains, str(tmp_path / "x"))
+    assert fixed.version == "fixed"
