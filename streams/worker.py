@@ -121,6 +121,8 @@ class Worker:
         self.stats = WorkerStats()
         self._classifier_snapshot = classifier_snapshot
         self._classifier_saved_at = time.monotonic()
+        self._assigned_at = 0.0
+        self._closing = False
         self._parts: dict[int, _Partition] = {}
         self._pending: list = []  # send futures since the last flush
         self._suppress: dict[str, set[str]] = {role: set() for role in _OUTPUTS}
@@ -200,8 +202,8 @@ class Worker:
                     self._process(tp.partition, records)
                 self._poll_labels()
                 now = time.monotonic()
-                if batch:
-                    last_data = now
+                if batch or now - self._assigned_at < 0.1:
+                    last_data = now  # an assignment counts as activity: recovery takes time
                 if now - last_snapshot >= c.snapshot_interval_s:
                     self._snapshot()
                     last_snapshot = now
@@ -217,6 +219,7 @@ class Worker:
                     exit_when_idle_s is not None
                     and self._parts
                     and now - last_data >= exit_when_idle_s
+                    and self._caught_up()
                 ):
                     break
         finally:
@@ -224,6 +227,7 @@ class Worker:
         return self.stats
 
     def _close(self) -> None:
+        self._closing = True
         try:
             self._snapshot()
             if self._classifier_snapshot:
@@ -408,6 +412,16 @@ class Worker:
         for tp in assigned:
             self._consumer.seek(tp, self._parts[tp.partition].state.applied + 1)
         self.kafka_metrics.assigned.set(len(self._parts))
+        self._assigned_at = time.monotonic()
+
+    def _caught_up(self) -> bool:
+        """Every owned partition applied up to its fetch high watermark."""
+        for tp in self._consumer.assignment():
+            high = self._consumer.highwater(tp)
+            part = self._parts.get(tp.partition)
+            if high is None or part is None or part.state.applied + 1 < high:
+                return False
+        return True
 
     def _on_revoked(self, revoked: list[TopicPartition]) -> None:
         self.kafka_metrics.rebalances.labels("revoked").inc()
@@ -415,8 +429,9 @@ class Worker:
         self._snapshot(gone)
         for p in gone:
             del self._parts[p]
-            with contextlib.suppress(KeyError):
-                self.kafka_metrics.lag.remove(str(p))
+            if not self._closing:  # keep the last values for a final scrape
+                with contextlib.suppress(KeyError):
+                    self.kafka_metrics.lag.remove(str(p))
         self.kafka_metrics.assigned.set(len(self._parts))
         log.info("partitions revoked", partitions=gone)
 

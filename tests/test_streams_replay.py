@@ -31,3 +31,54 @@ def test_replay_dead_letters_carry_their_reason(kafka_broker):  # noqa: F811
     records = ss.read_topic(kafka_broker, "safety-monitor.dead-letters")
     letters = [json.loads(r.value) for r in records]
     assert letters and all(letter["reason"] and letter["origin"] for letter in letters)
+
+
+def test_restarted_worker_resumes_and_exports_kafka_metrics(kafka_broker, traffic, tmp_path):  # noqa: F811
+    """After the first test: a new worker of the group recovers every partition, processes
+    only the new samples, and exports lag, rebalances, per-partition throughput."""
+    import json
+
+    from prometheus_client import generate_latest
+
+    from monitor.policy import load_policy
+    from streams.config import StreamsConfig
+    from streams.worker import Worker
+    from tests.standins import fixed_classifier
+
+    path, policy, _ = traffic
+    lines = path.read_text().splitlines()[:100]
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text("\n".join(line.replace('"s-0', '"x-0') for line in lines) + "\n")
+    assert ss.replay_file(kafka_broker, extra)["published"] == 100
+    config = StreamsConfig(
+        bootstrap_servers=kafka_broker, session_timeout_ms=2000, heartbeat_interval_ms=500
+    )
+    worker = Worker(config, load_policy(policy), fixed_classifier(), name="in-process")
+    stats = worker.run(exit_when_idle_s=1.5)
+    assert stats.samples == 100 and stats.skipped == 0
+
+    registry = worker.metrics.registry
+    per_partition = [
+        s.value
+        for m in registry.collect()
+        if m.name == "safety_monitor_kafka_partition_samples"
+        for s in m.samples
+        if s.name.endswith("_total")
+    ]
+    assert sum(per_partition) == 100
+    assert (
+        registry.get_sample_value("safety_monitor_kafka_rebalances_total", {"event": "assigned"})
+        >= 1
+    )
+    text = generate_latest(registry).decode()
+    assert "safety_monitor_kafka_consumer_lag_messages{" in text
+    assert all(
+        float(line.rsplit(" ", 1)[1]) == 0
+        for line in text.splitlines()
+        if line.startswith("safety_monitor_kafka_consumer_lag_messages{")
+    )
+    verdicts = [
+        json.loads(r.value)["sample_id"]
+        for r in ss.read_topic(kafka_broker, "safety-monitor.verdicts")
+    ]
+    assert len(verdicts) == len(set(verdicts)) == 20_100
