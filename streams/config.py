@@ -15,7 +15,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-#: Logical topic -> suffix of its name. ``state`` is the changelog of stage-2 state.
+#: Logical topic -> suffix of its name. ``state`` is the changelog of stage-2 state;
+#: ``learning`` carries labels joined to their samples to every worker's classifier.
 TOPIC_ROLES = (
     "samples",
     "labels",
@@ -25,6 +26,7 @@ TOPIC_ROLES = (
     "review",
     "dead-letters",
     "state",
+    "learning",
 )
 
 _ENV = "SAFETY_MONITOR_KAFKA_"

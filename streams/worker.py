@@ -77,6 +77,16 @@ class ReviewEntry(msgspec.Struct):
     sample: Sample
 
 
+class LearningExample(msgspec.Struct):
+    """A label joined to its sample, for every worker's classifier."""
+
+    sample: Sample
+    label: Label
+
+
+_learning_decoder = msgspec.json.Decoder(LearningExample)
+
+
 @dataclass
 class WorkerStats:
     samples: int = 0
@@ -86,6 +96,7 @@ class WorkerStats:
     snapshots: int = 0
     suppressed: int = 0
     labels: int = 0
+    learned: int = 0
 
 
 class _Partition:
@@ -127,7 +138,9 @@ class Worker:
         self._pending: list = []  # send futures since the last flush
         self._suppress: dict[str, set[str]] = {role: set() for role in _OUTPUTS}
         self._join = LabelJoin(self._learn, capacity=config.label_join_capacity)
-        self._topics = {role: config.topic(role) for role in (*_OUTPUTS, "samples", "labels")}
+        self._topics = {
+            role: config.topic(role) for role in (*_OUTPUTS, "samples", "labels", "learning")
+        }
         self._output_tps = [
             TopicPartition(config.topic(role), q)
             for role in _OUTPUTS
@@ -164,11 +177,17 @@ class Worker:
             group_id=None,
             enable_auto_commit=False,
         )
-        # Every worker reads every label partition: labels must reach the learner of the
-        # worker holding their sample, which a shared group could not guarantee.
-        labels = [TopicPartition(c.topic("labels"), q) for q in range(c.partitions_of("labels"))]
-        self._labels.assign(labels)
-        self._labels.seek_to_end(*labels)
+        # Every worker reads every partition of labels (the worker holding a label's sample
+        # joins them and shares the pair on ``learning``) and of learning (so every
+        # worker's classifier learns every label). Both from now on: the classifier's
+        # snapshot holds what was learned before.
+        shared = [
+            TopicPartition(c.topic(role), q)
+            for role in ("labels", "learning")
+            for q in range(c.partitions_of(role))
+        ]
+        self._labels.assign(shared)
+        self._labels.seek_to_end(*shared)
         self._consumer = KafkaConsumer(
             bootstrap_servers=c.bootstrap_servers,
             client_id=self.name,
@@ -335,7 +354,13 @@ class Worker:
     # -- labels ---------------------------------------------------------------------------
     def _poll_labels(self) -> None:
         batch = self._labels.poll(timeout_ms=0, max_records=5_000)
-        for records in batch.values():
+        for tp, records in batch.items():
+            if tp.topic == self._topics["learning"]:
+                for record in records:
+                    example = _learning_decoder.decode(record.value)
+                    self.classifier.learn(example.sample, example.label)
+                    self.stats.learned += 1
+                continue
             for record in records:
                 try:
                     label = decode_label(record.value or b"")
@@ -344,11 +369,16 @@ class Worker:
                     log.warning("malformed label", offset=record.offset, reason=str(exc))
                     continue
                 self.stats.labels += 1
-                joined = self._join.add_label(label)  # learns at once when joined
+                joined = self._join.add_label(label)  # shared at once when joined
                 self.kafka_metrics.labels_joined.labels("joined" if joined else "held").inc()
 
     def _learn(self, sample: Sample, label: Label) -> None:
-        self.classifier.learn(sample, label)
+        """A label met its sample here: share the pair with every worker (this one too)."""
+        self._producer.send(
+            self._topics["learning"],
+            key=sample.sample_id.encode(),
+            value=_encoder.encode(LearningExample(sample, label)),
+        )
 
     def _save_classifier(self) -> None:
         """Save the learning classifier so a restart starts from what it learned."""

@@ -82,3 +82,56 @@ def test_restarted_worker_resumes_and_exports_kafka_metrics(kafka_broker, traffi
         for r in ss.read_topic(kafka_broker, "safety-monitor.verdicts")
     ]
     assert len(verdicts) == len(set(verdicts)) == 20_100
+
+
+def test_labels_join_their_samples_and_reach_the_classifier(kafka_broker, traffic, tmp_path):  # noqa: F811
+    """Labels published while a worker runs are joined to their samples by sample_id, and
+    shared so the classifier learns them (here: the worker's own, the only one)."""
+    import json
+    import threading
+    import time
+
+    from monitor.contract import Label
+    from monitor.policy import load_policy
+    from streams.config import StreamsConfig
+    from streams.worker import Worker
+    from tests.standins import fixed_classifier
+
+    path, policy, _ = traffic
+    config = StreamsConfig(
+        bootstrap_servers=kafka_broker, session_timeout_ms=2000, heartbeat_interval_ms=500
+    )
+    classifier = fixed_classifier()
+    worker = Worker(config, load_policy(policy), classifier, name="labels")
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not worker._parts:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+    lines = path.read_text().splitlines()[:50]
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text("\n".join(line.replace('"s-0', '"y-0') for line in lines) + "\n")
+    ids = [json.loads(line)["sample_id"] for line in samples.read_text().splitlines()]
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(
+        "\n".join(json.dumps({"sample_id": i, "source": "human", "harmful": True}) for i in ids)
+        + "\n{not json\n"
+    )
+    ss.replay_file(kafka_broker, labels, topic="safety-monitor.labels")  # before their samples
+    ss.replay_file(kafka_broker, samples)
+
+    def learned() -> list[str]:
+        return [s.sample_id for s, lab in classifier.learned if isinstance(lab, Label)]
+
+    while sorted(learned()) != sorted(ids):
+        assert time.monotonic() < deadline, (len(learned()), worker.stats)
+        time.sleep(0.2)
+    worker.stop.stopped = True
+    thread.join(30)
+    assert worker.stats.labels == 50
+    letters = [
+        json.loads(r.value) for r in ss.read_topic(kafka_broker, "safety-monitor.dead-letters")
+    ]
+    assert any(letter["raw"].startswith("{not json") for letter in letters)

@@ -22,7 +22,7 @@ def test_config_env_then_overrides():
 
 def test_topic_layout_aligns_samples_verdicts_review_and_state():
     specs = {s.name: s for s in topic_specs(StreamsConfig(partitions=6, side_partitions=2))}
-    assert len(specs) == 8
+    assert len(specs) == 9
     for role in ("samples", "verdicts", "review", "state"):
         assert specs[f"safety-monitor.{role}"].partitions == 6
     assert specs["safety-monitor.alerts"].partitions == 2
