@@ -41,13 +41,16 @@ COLUMNS = (
 
 
 def _kill_when(
-    bootstrap: str, worker: ss.WorkerProcess, target: int, rng: random.Random, timeout: float = 240
+    count: ss.VerdictCounter,
+    worker: ss.WorkerProcess,
+    target: int,
+    rng: random.Random,
+    timeout: float = 240,
 ) -> int:
     deadline = time.monotonic() + timeout
-    while (seen := ss.count_verdicts(bootstrap)) < target:
+    while (seen := count()) < target:
         if worker.proc.poll() is not None or time.monotonic() > deadline:
             break
-        time.sleep(0.05)
     time.sleep(rng.uniform(0, 0.3))  # land anywhere in a batch or a snapshot
     worker.kill()
     return seen
@@ -63,6 +66,7 @@ def soak_run(
         ss.replay_file(bootstrap, traffic)
         kills = 2 if rng.random() < 0.25 else 1
         killed_at = []
+        count = ss.VerdictCounter(bootstrap)
         for k in range(kills):
             worker = ss.start_worker(
                 bootstrap,
@@ -71,14 +75,15 @@ def soak_run(
                 "--snapshot-interval-s",
                 str(rng.choice((0.2, 0.5, 1.0))),
             )
-            already = ss.count_verdicts(bootstrap)
+            already = count()
             target = already + int(rng.uniform(0.0, 0.9) * max(0, n - already))
-            killed_at.append(_kill_when(bootstrap, worker, target, rng))
+            killed_at.append(_kill_when(count, worker, target, rng))
         last = ss.start_worker(
             bootstrap, policy, workdir / f"run{i}-last.log", "--exit-when-idle", "2"
         )
         if last.wait(300) != 0:
             raise RuntimeError(f"run {i}: last worker failed, see {last.log_path}")
+        count.close()
         row = ss.soak_row(ss.collect(bootstrap), reference)
     return {
         "run": i,

@@ -253,15 +253,29 @@ def read_topic(bootstrap: str, topic: str) -> list:
         reader.close()
 
 
-def count_verdicts(bootstrap: str, topic: str = "safety-monitor.verdicts") -> int:
-    from kafka import KafkaConsumer, TopicPartition
+class VerdictCounter:
+    """Counts verdict records as they arrive by reading them (not ``end_offsets``, which
+    Tansu under-reports after batched produces; see FIELD-NOTES)."""
 
-    reader = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    try:
-        tps = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic) or ()]
-        return sum(reader.end_offsets(tps).values()) if tps else 0
-    finally:
-        reader.close()
+    def __init__(self, bootstrap: str, topic: str = "safety-monitor.verdicts") -> None:
+        from kafka import KafkaConsumer, TopicPartition
+
+        self._reader = KafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+        )
+        parts = self._reader.partitions_for_topic(topic) or ()
+        tps = [TopicPartition(topic, p) for p in parts]
+        self._reader.assign(tps)
+        self._reader.seek_to_beginning(*tps)
+        self.count = 0
+
+    def __call__(self) -> int:
+        for records in self._reader.poll(timeout_ms=100, max_records=50_000).values():
+            self.count += len(records)
+        return self.count
+
+    def close(self) -> None:
+        self._reader.close()
 
 
 @dataclass

@@ -20,9 +20,10 @@ def test_sigkill_and_restart_lose_and_double_nothing(kafka_broker, traffic, tmp_
         kafka_broker, policy, tmp_path / "first.log", "--snapshot-interval-s", "0.5"
     )
     deadline = time.monotonic() + 120
-    while ss.count_verdicts(kafka_broker) < 8_000:
+    count = ss.VerdictCounter(kafka_broker)
+    while count() < 8_000:
         assert first.proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.2)
+    count.close()
     first.kill()
 
     second = ss.start_worker(kafka_broker, policy, tmp_path / "second.log", "--exit-when-idle", "2")
