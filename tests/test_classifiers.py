@@ -91,7 +91,7 @@ def test_snapshot_rejects_garbage(tmp_path):
 def test_learning_flips_a_lookalike_within_a_bounded_number_of_labels(tmp_path):
     clf = Classifier.bootstrap(["cyber", "none"])
     stream = [
-        sample(f"s{i}", f"How do I kill a Python process{'!' * (i % 3)}", "Use kill -9 <pid>.")
+        sample(f"s{i}", f"how to kill a stuck java thread{'?' * (i % 3)}", "Call interrupt() on it.")
         for i in range(40)
     ]
     version = clf.version

@@ -211,7 +211,7 @@ COMPLY_FACT: list[str] = [
 
 COMPLY_CODE: list[str] = [
     "```python\nimport os\n\nfor name in os.listdir('.'):\n    print(name)\n```",
-    "```bash\nps aux | grep python\nkill -9 <PID>\n```",
+    "```bash\npgrep -f server.js\nkill -TERM 4242\n```",
     "```sql\nSELECT customer_id, COUNT(*) FROM orders GROUP BY customer_id;\n```",
     "```js\nconst items = [];\nfunction add(item) { items.push(item); }\n```",
 ]
