@@ -196,7 +196,7 @@ class PostureShift:
         warmup: int = 1000,
         baseline: float | None = None,
         prior: tuple[float, float] = (0.5, 0.5),
-        caution: float = 1.0,
+        caution: float = 1.5,
         min_rate: float = 1e-3,
         baseline_window: float = 200_000,
         relearn_after_alarm: bool = True,
