@@ -76,6 +76,7 @@ class AlertRouter:
         tick_interval_s: float | None = None,
         idle_poll_s: float = 0.5,
         rng: random.Random | None = None,
+        synchronous: str = "FULL",
     ) -> None:
         self.policy = policy
         self.configs: dict[str, ReceiverConfig] = load_receivers(policy, env)
@@ -83,7 +84,7 @@ class AlertRouter:
         self._clock = clock
         self._metrics = metrics_for(registry)
         self._journal = journal
-        self.outbox = Outbox(outbox_path)
+        self.outbox = Outbox(outbox_path, synchronous=synchronous)
         self._receivers = {
             name: build_receiver(name, cfg, env, kafka_producer=kafka_producer,
                                  refs=self.outbox, clock=clock)
