@@ -86,20 +86,32 @@ class AlertRouter:
         self._journal = journal
         self.outbox = Outbox(outbox_path, synchronous=synchronous)
         self._receivers = {
-            name: build_receiver(name, cfg, env, kafka_producer=kafka_producer,
-                                 refs=self.outbox, clock=clock)
+            name: build_receiver(
+                name, cfg, env, kafka_producer=kafka_producer, refs=self.outbox, clock=clock
+            )
             for name, cfg in self.configs.items()
         }
         self.routing = RoutingTable(policy, self.configs)
         self._lifecycle = Lifecycle(
-            self.outbox, self.routing, self._receivers, self.configs, self.alerting,
-            self._metrics, on_record=journal.record if hasattr(journal, "record") else None,
+            self.outbox,
+            self.routing,
+            self._receivers,
+            self.configs,
+            self.alerting,
+            self._metrics,
+            on_record=journal.record if hasattr(journal, "record") else None,
         )
         rng = rng or random.Random()
         self._workers = {
-            name: ReceiverWorker(rec, self.outbox, self._metrics, clock=clock,
-                                 on_failed=self._on_failed,
-                                 rng=random.Random(rng.random()), idle_poll_s=idle_poll_s)
+            name: ReceiverWorker(
+                rec,
+                self.outbox,
+                self._metrics,
+                clock=clock,
+                on_failed=self._on_failed,
+                rng=random.Random(rng.random()),
+                idle_poll_s=idle_poll_s,
+            )
             for name, rec in self._receivers.items()
         }
         self._lock = threading.RLock()
@@ -185,12 +197,19 @@ class AlertRouter:
             self.outbox.mark_failed(tx, n, state, error, fallback, now)
         self._metrics.notifications.labels(n.receiver, n.kind, state).inc()
         if fallback is not None:
-            _log.warning("failed_over", receiver=n.receiver, fallback=fallback.receiver,
-                         kind=n.kind, dedup_key=n.dedup_key, error=error)
+            _log.warning(
+                "failed_over",
+                receiver=n.receiver,
+                fallback=fallback.receiver,
+                kind=n.kind,
+                dedup_key=n.dedup_key,
+                error=error,
+            )
             self._workers[fallback.receiver].wake()
         elif state == "dead":
-            _log.error("dead_letter", receiver=n.receiver, kind=n.kind, dedup_key=n.dedup_key,
-                       error=error)
+            _log.error(
+                "dead_letter", receiver=n.receiver, kind=n.kind, dedup_key=n.dedup_key, error=error
+            )
 
     # -- acknowledgement, silences
     def acknowledge(self, dedup_key: str, by: str, via: str = "api") -> bool:
@@ -213,12 +232,17 @@ class AlertRouter:
             return False
         return self.acknowledge(msg.dedup_key, msg.by, via="message")
 
-    def silence(self, matchers: Mapping[str, str | list[str]], duration_s: float, *,
-                starts_at: float | None = None, created_by: str = "",
-                comment: str = "") -> Silence:
+    def silence(
+        self,
+        matchers: Mapping[str, str | list[str]],
+        duration_s: float,
+        *,
+        starts_at: float | None = None,
+        created_by: str = "",
+        comment: str = "",
+    ) -> Silence:
         start = self._clock() if starts_at is None else starts_at
-        s = new_silence(matchers, start, start + duration_s, created_by=created_by,
-                        comment=comment)
+        s = new_silence(matchers, start, start + duration_s, created_by=created_by, comment=comment)
         self.outbox.add_silence(s)
         _log.info("silence_added", silence_id=s.id, matchers=s.matchers, ends_at=s.ends_at)
         return s
@@ -240,8 +264,9 @@ class AlertRouter:
     def dead_letters(self) -> list[dict[str, Any]]:
         return self.outbox.dead_letters()
 
-    def deliveries(self, receiver: str | None = None, state: str | None = None
-                   ) -> list[dict[str, Any]]:
+    def deliveries(
+        self, receiver: str | None = None, state: str | None = None
+    ) -> list[dict[str, Any]]:
         return self.outbox.deliveries(receiver, state)
 
     def wait_idle(self, timeout: float = 10.0, *, include_future: bool = False) -> bool:

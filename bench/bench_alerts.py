@@ -27,13 +27,22 @@ from monitor.policy import parse_policy
 def event(i: int, status: str = "firing") -> AlertEvent:
     key = f"cyber|m{i}|chat|under_refusal_rate|posture_breach"
     return AlertEvent(
-        alert_id=f"a{i}", dedup_key=key, status=status, severity="critical",  # type: ignore
-        rule="posture_breach", metric="under_refusal_rate",
-        segment=Segment("cyber", f"m{i}", "chat"), baseline=0.01, observed=0.05,
-        intended_max=0.02, detected_at=dt.datetime(2026, 11, 27, tzinfo=dt.UTC),
+        alert_id=f"a{i}",
+        dedup_key=key,
+        status=status,
+        severity="critical",  # type: ignore
+        rule="posture_breach",
+        metric="under_refusal_rate",
+        segment=Segment("cyber", f"m{i}", "chat"),
+        baseline=0.01,
+        observed=0.05,
+        intended_max=0.02,
+        detected_at=dt.datetime(2026, 11, 27, tzinfo=dt.UTC),
         detected_at_sample_id=f"s{i}",
         evidence=[Evidence(f"s{i}", "mail me at bob@example.com, card 4111 1111 1111 1111")],
-        owners=["cyber-policy"], runbook_url="https://runbooks.example.com/cyber")
+        owners=["cyber-policy"],
+        runbook_url="https://runbooks.example.com/cyber",
+    )
 
 
 class _Receiver:
@@ -77,30 +86,46 @@ def main() -> None:
     ap.add_argument("--route", type=int, default=2000, help="alerts for the routing figure")
     ap.add_argument("--deliver", type=int, default=300, help="alerts for the latency figure")
     ap.add_argument("--rate", type=float, default=50.0, help="emit rate for latency (1/s)")
-    ap.add_argument("--synchronous", choices=["FULL", "NORMAL"], default="FULL",
-                    help="outbox durability: FULL survives power loss, NORMAL a process crash")
+    ap.add_argument(
+        "--synchronous",
+        choices=["FULL", "NORMAL"],
+        default="FULL",
+        help="outbox durability: FULL survives power loss, NORMAL a process crash",
+    )
     args = ap.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))
     env = {"HOOK_SECRET": "bench-secret"}
     receiver = _Receiver()
     with tempfile.TemporaryDirectory() as tmp:
         # 1. Routing: emit() = redact + lifecycle + routing + durable commit (workers off).
-        router = AlertRouter(_policy(receiver.url), Path(tmp) / "route.db", env=env,
-                             registry=CollectorRegistry(), start=False,
-                             synchronous=args.synchronous)
+        router = AlertRouter(
+            _policy(receiver.url),
+            Path(tmp) / "route.db",
+            env=env,
+            registry=CollectorRegistry(),
+            start=False,
+            synchronous=args.synchronous,
+        )
         start = time.perf_counter()
         for i in range(args.route):
             router.emit(event(i))
         elapsed = time.perf_counter() - start
         router.close()
-        print(f"routed {args.route} alerts in {elapsed:.2f} s: "
-              f"{args.route / elapsed:,.0f} alerts/s (sqlite WAL, synchronous={args.synchronous}; "
-              f"{1000 * elapsed / args.route:.2f} ms per emit)")
+        print(
+            f"routed {args.route} alerts in {elapsed:.2f} s: "
+            f"{args.route / elapsed:,.0f} alerts/s (sqlite WAL, synchronous={args.synchronous}; "
+            f"{1000 * elapsed / args.route:.2f} ms per emit)"
+        )
 
         # 2. Delivery latency to a local signed-webhook receiver, paced emits.
-        router = AlertRouter(_policy(receiver.url), Path(tmp) / "deliver.db", env=env,
-                             registry=CollectorRegistry(), idle_poll_s=0.05,
-                             synchronous=args.synchronous)
+        router = AlertRouter(
+            _policy(receiver.url),
+            Path(tmp) / "deliver.db",
+            env=env,
+            registry=CollectorRegistry(),
+            idle_poll_s=0.05,
+            synchronous=args.synchronous,
+        )
         sent: dict[str, float] = {}
         gap = 1.0 / args.rate
         base = args.route + 1
@@ -118,12 +143,15 @@ def main() -> None:
                 break
             time.sleep(0.01)
         router.close()
-        lat = sorted((receiver.arrivals[k] - t) * 1000 for k, t in sent.items()
-                     if k in receiver.arrivals)
+        lat = sorted(
+            (receiver.arrivals[k] - t) * 1000 for k, t in sent.items() if k in receiver.arrivals
+        )
         p95 = lat[int(0.95 * (len(lat) - 1))]
-        print(f"delivered {len(lat)}/{len(sent)} alerts at {args.rate:.0f}/s: latency "
-              f"median {statistics.median(lat):.1f} ms, p95 {p95:.1f} ms, max {lat[-1]:.1f} ms "
-              "(emit -> received by a local HTTP receiver)")
+        print(
+            f"delivered {len(lat)}/{len(sent)} alerts at {args.rate:.0f}/s: latency "
+            f"median {statistics.median(lat):.1f} ms, p95 {p95:.1f} ms, max {lat[-1]:.1f} ms "
+            "(emit -> received by a local HTTP receiver)"
+        )
     receiver.httpd.shutdown()
 
 

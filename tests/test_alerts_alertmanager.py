@@ -10,20 +10,22 @@ from pathlib import Path
 
 import httpx
 import pytest
+from alerts_support import FAST, ScriptedServer, free_port, make_event, policy_with
 from prometheus_client import CollectorRegistry
 
 from alerts.router import AlertRouter
-from alerts_support import FAST, ScriptedServer, free_port, make_event, policy_with
 
 AM = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 AMTOOL = shutil.which("amtool")
 SHIPPED = Path(__file__).resolve().parent.parent / "deploy" / "alertmanager" / "alertmanager.yml"
 
 needs_am = pytest.mark.skipif(
-    AM is None, reason="prometheus-alertmanager not installed "
-    "(apt-get install -y prometheus-alertmanager)")
+    AM is None,
+    reason="prometheus-alertmanager not installed (apt-get install -y prometheus-alertmanager)",
+)
 needs_amtool = pytest.mark.skipif(
-    AMTOOL is None, reason="amtool not installed (apt-get install -y prometheus-alertmanager)")
+    AMTOOL is None, reason="amtool not installed (apt-get install -y prometheus-alertmanager)"
+)
 
 
 @pytest.fixture
@@ -56,9 +58,17 @@ receivers:
         send_resolved: true
 """)
     proc = subprocess.Popen(
-        [AM, f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
-         f"--config.file={config}", f"--storage.path={tmp_path / 'data'}", "--log.level=warn"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            AM,
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+            f"--config.file={config}",
+            f"--storage.path={tmp_path / 'data'}",
+            "--log.level=warn",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 10
     with httpx.Client(trust_env=False, timeout=1) as client:
@@ -91,8 +101,14 @@ def test_alerts_arrive_group_and_resolve(tmp_path, alertmanager, webhook) -> Non
   am: {{type: alertmanager, url: "{alertmanager}", resend_interval_s: 0.5, {FAST}}}
 """
     domains = "\n  cyber: {routes: [am], severity: critical}\n"
-    router = AlertRouter(policy_with(receivers, domains=domains), tmp_path / "o.db", env={},
-                         registry=CollectorRegistry(), tick_interval_s=0.1, idle_poll_s=0.05)
+    router = AlertRouter(
+        policy_with(receivers, domains=domains),
+        tmp_path / "o.db",
+        env={},
+        registry=CollectorRegistry(),
+        tick_interval_s=0.1,
+        idle_poll_s=0.05,
+    )
     try:
         router.emit(make_event("cyber", model="m1"))
         router.emit(make_event("cyber", model="m2"))
@@ -119,7 +135,8 @@ def test_alerts_arrive_group_and_resolve(tmp_path, alertmanager, webhook) -> Non
         router.emit(make_event("cyber", model="m1", status="resolved"))
         router.emit(make_event("cyber", model="m2", status="resolved"))
         assert webhook.wait_for(
-            lambda: any(b["status"] == "resolved" for b in webhook.bodies), timeout=10)
+            lambda: any(b["status"] == "resolved" for b in webhook.bodies), timeout=10
+        )
         resolved = next(b for b in webhook.bodies if b["status"] == "resolved")
         assert sorted(a["labels"]["model"] for a in resolved["alerts"]) == ["m1", "m2"]
         assert _am_alerts(alertmanager) == []
@@ -136,17 +153,24 @@ def test_alertmanager_inhibits_shift_under_breach(tmp_path, alertmanager, webhoo
     domains = "\n  cyber: {routes: [am], severity: critical}\n"
     # Our own inhibition is off here so Alertmanager's can be seen.
     alerting = "alerting: {inhibit_rules: []}"
-    router = AlertRouter(policy_with(receivers, domains=domains, alerting=alerting),
-                         tmp_path / "o.db", env={}, registry=CollectorRegistry(),
-                         tick_interval_s=0.1, idle_poll_s=0.05)
+    router = AlertRouter(
+        policy_with(receivers, domains=domains, alerting=alerting),
+        tmp_path / "o.db",
+        env={},
+        registry=CollectorRegistry(),
+        tick_interval_s=0.1,
+        idle_poll_s=0.05,
+    )
     try:
         router.emit(make_event("cyber", rule="posture_breach"))
         router.emit(make_event("cyber", rule="posture_shift"))
         assert router.wait_idle(5)
         time.sleep(0.3)
         with httpx.Client(trust_env=False, timeout=2) as client:
-            states = {a["labels"]["alertname"]: a["status"]["state"]
-                      for a in client.get(f"{alertmanager}/api/v2/alerts").json()}
+            states = {
+                a["labels"]["alertname"]: a["status"]["state"]
+                for a in client.get(f"{alertmanager}/api/v2/alerts").json()
+            }
         assert states == {"posture_breach": "active", "posture_shift": "suppressed"}
     finally:
         router.close()
@@ -154,20 +178,28 @@ def test_alertmanager_inhibits_shift_under_breach(tmp_path, alertmanager, webhoo
 
 @needs_amtool
 def test_shipped_config_is_valid() -> None:
-    result = subprocess.run([AMTOOL, "check-config", str(SHIPPED)], capture_output=True,
-                            text=True, timeout=30)
+    result = subprocess.run(
+        [AMTOOL, "check-config", str(SHIPPED)], capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
 
 
 @needs_amtool
-@pytest.mark.parametrize(("labels", "expected"), [
-    (["severity=critical", "domain=cyber"], "safety-pager,safety-chat"),
-    (["severity=critical", "domain=child_safety"], "safety-pager,child-safety-policy"),
-    (["severity=high", "domain=hate"], "safety-chat"),
-    (["severity=warning", "domain=misinformation"], "safety-tickets"),
-])
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (["severity=critical", "domain=cyber"], "safety-pager,safety-chat"),
+        (["severity=critical", "domain=child_safety"], "safety-pager,child-safety-policy"),
+        (["severity=high", "domain=hate"], "safety-chat"),
+        (["severity=warning", "domain=misinformation"], "safety-tickets"),
+    ],
+)
 def test_shipped_config_routes(labels: list[str], expected: str) -> None:
-    result = subprocess.run([AMTOOL, "config", "routes", "test", f"--config.file={SHIPPED}",
-                             *labels], capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [AMTOOL, "config", "routes", "test", f"--config.file={SHIPPED}", *labels],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.stdout.strip() == expected, result.stdout + result.stderr

@@ -10,6 +10,7 @@ import urllib.request
 
 import httpx
 import pytest
+from alerts_support import FAST, FakeClock, ScriptedServer, make_event, policy_with
 from prometheus_client import CollectorRegistry
 
 from alerts.ack_api import AckServer
@@ -21,7 +22,6 @@ from alerts.webhook_verify import (
     WebhookVerifier,
     sign_request,
 )
-from alerts_support import FAST, FakeClock, ScriptedServer, make_event, policy_with
 
 
 def _router(tmp_path, receivers: str, env: dict, **kw) -> AlertRouter:
@@ -32,9 +32,13 @@ def _router(tmp_path, receivers: str, env: dict, **kw) -> AlertRouter:
 def test_pagerduty_trigger_ack_resolve(tmp_path) -> None:
     server = ScriptedServer()
     env = {"PD_KEY": "R0UTINGKEY"}
-    r = _router(tmp_path, f"""
+    r = _router(
+        tmp_path,
+        f"""
   primary: {{type: pagerduty, url: "{server.url}/v2/enqueue", routing_key_env: PD_KEY, {FAST}}}
-""", env)
+""",
+        env,
+    )
     try:
         key = make_event().dedup_key
         r.emit(make_event())
@@ -54,7 +58,8 @@ def test_pagerduty_trigger_ack_resolve(tmp_path) -> None:
     assert trigger["payload"]["severity"] == "critical"
     assert trigger["payload"]["custom_details"]["metric"] == "under_refusal_rate"
     assert trigger["payload"]["custom_details"]["evidence"][0]["excerpt"].endswith(
-        "[REDACTED:email]")
+        "[REDACTED:email]"
+    )
     hrefs = {link["text"]: link["href"] for link in trigger["links"]}
     assert hrefs["runbook"] == "https://runbooks.example.com/cyber"
     assert hrefs["grafana"].startswith("https://grafana.example.com/d/x?var-domain=cyber")
@@ -66,9 +71,14 @@ def test_slack_batches_a_group(tmp_path) -> None:
     server.default = "ok"
     env = {"SLACK_URL": f"{server.url}/services/T000/B000/XXXX"}
     clock = FakeClock()
-    r = _router(tmp_path, """
+    r = _router(
+        tmp_path,
+        """
   primary: {type: slack, webhook_url_env: SLACK_URL, group_wait_s: 30, group_by: [domain]}
-""", env, clock=clock)
+""",
+        env,
+        clock=clock,
+    )
     try:
         r.emit(make_event(model="a"))
         r.emit(make_event(model="b"))
@@ -118,10 +128,14 @@ def test_jira_retry_never_opens_a_second_ticket(tmp_path) -> None:
     jira = FakeJira()
     jira.lose_next_create_answer = True
     env = {"JIRA_EMAIL": "bot@example.com", "JIRA_TOKEN": "t0ken"}
-    r = _router(tmp_path, f"""
+    r = _router(
+        tmp_path,
+        f"""
   primary: {{type: jira, base_url: "{jira.server.url}", project_key: CYB,
              email_env: JIRA_EMAIL, api_token_env: JIRA_TOKEN, {FAST}}}
-""", env)
+""",
+        env,
+    )
     try:
         r.emit(make_event())
         for _ in range(20):
@@ -166,9 +180,13 @@ def test_signed_webhook_verified_by_receiver(tmp_path) -> None:
         return 200, {"ok": True}
 
     server = ScriptedServer(handler=handle)
-    r = _router(tmp_path, f"""
+    r = _router(
+        tmp_path,
+        f"""
   primary: {{type: webhook, url: "{server.url}/hook", secret_env: HOOK_SECRET, {FAST}}}
-""", {"HOOK_SECRET": secret})
+""",
+        {"HOOK_SECRET": secret},
+    )
     try:
         r.emit(make_event())
         r.pump()
@@ -177,24 +195,38 @@ def test_signed_webhook_verified_by_receiver(tmp_path) -> None:
         original = captured[0]
         with httpx.Client(trust_env=False, timeout=2) as client:
             # Replay of the captured request: rejected.
-            replay = client.post(f"{server.url}/hook", content=original.body,
-                                 headers={k: v for k, v in original.headers.items()
-                                          if k.lower() != "content-length"})
+            replay = client.post(
+                f"{server.url}/hook",
+                content=original.body,
+                headers={
+                    k: v for k, v in original.headers.items() if k.lower() != "content-length"
+                },
+            )
             assert replay.status_code == 401 and "replayed" in replay.text
             # Forged body under the captured signature: rejected.
             forged_body = original.body.replace(b"critical", b"info")
-            forged = client.post(f"{server.url}/hook", content=forged_body, headers={
-                TIMESTAMP_HEADER: original.headers[TIMESTAMP_HEADER],
-                SIGNATURE_HEADER: original.headers[SIGNATURE_HEADER]})
+            forged = client.post(
+                f"{server.url}/hook",
+                content=forged_body,
+                headers={
+                    TIMESTAMP_HEADER: original.headers[TIMESTAMP_HEADER],
+                    SIGNATURE_HEADER: original.headers[SIGNATURE_HEADER],
+                },
+            )
             assert forged.status_code == 401 and "mismatch" in forged.text
             # Signed with the wrong secret: rejected.
-            wrong = client.post(f"{server.url}/hook", content=original.body,
-                                headers=sign_request("not-the-secret", original.body))
+            wrong = client.post(
+                f"{server.url}/hook",
+                content=original.body,
+                headers=sign_request("not-the-secret", original.body),
+            )
             assert wrong.status_code == 401
             # Correctly signed but stale (outside tolerance): rejected.
-            stale = client.post(f"{server.url}/hook", content=original.body,
-                                headers=sign_request(secret, original.body,
-                                                     timestamp=int(time.time()) - 3600))
+            stale = client.post(
+                f"{server.url}/hook",
+                content=original.body,
+                headers=sign_request(secret, original.body, timestamp=int(time.time()) - 3600),
+            )
             assert stale.status_code == 401 and "tolerance" in stale.text
     finally:
         r.close()
@@ -248,9 +280,12 @@ def test_ack_api_requires_token(tmp_path) -> None:
         assert post(enabled, url, "wrong")[0] == 401
         assert post(enabled, url, "t" * 32) == (200, {"acknowledged": key, "by": "frank"})
         assert post(enabled, url, "t" * 32)[0] == 409  # already acknowledged
-        status, body = post(enabled, "/v1/silences", "t" * 32,
-                            json.dumps({"matchers": {"domain": "hate"},
-                                        "duration_s": 60}).encode())
+        status, body = post(
+            enabled,
+            "/v1/silences",
+            "t" * 32,
+            json.dumps({"matchers": {"domain": "hate"}, "duration_s": 60}).encode(),
+        )
         assert status == 200 and body["silence_id"]
     finally:
         disabled.close()
