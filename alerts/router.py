@@ -54,6 +54,17 @@ class AckMessage(msgspec.Struct, frozen=True):
 _ack_decoder = msgspec.json.Decoder(AckMessage)
 
 
+class DeadLetter(msgspec.Struct, frozen=True):
+    """A notification that neither its receiver nor a fallback could take (journaled)."""
+
+    kind: str
+    receiver: str
+    notification: str
+    dedup_key: str
+    error: str
+    alert: AlertEvent
+
+
 class AlertRouter:
     """Route, group, mute, escalate and deliver alert events; implements ``AlertSink``.
 
@@ -141,10 +152,13 @@ class AlertRouter:
         if self._closed:
             return
         self._closed = True
+        deadline = time.monotonic() + timeout
         self._stop.set()
         if self._ticker is not None:
             self._ticker.join(timeout)
-        deadline = time.monotonic() + timeout
+            # Workers are running: give them until the deadline to send what is due now.
+            self._wake()
+            self.wait_idle(max(deadline - time.monotonic(), 0.0))
         for worker in self._workers.values():
             worker.stop(timeout=max(deadline - time.monotonic(), 0.1))
         self.outbox.close()
@@ -210,6 +224,13 @@ class AlertRouter:
             _log.error(
                 "dead_letter", receiver=n.receiver, kind=n.kind, dedup_key=n.dedup_key, error=error
             )
+            if self._journal is not None and hasattr(self._journal, "record"):
+                try:
+                    self._journal.record(
+                        DeadLetter("dead_letter", n.receiver, n.kind, n.dedup_key, error, n.event)
+                    )
+                except Exception:
+                    _log.exception("journal_failed")
 
     # -- acknowledgement, silences
     def acknowledge(self, dedup_key: str, by: str, via: str = "api") -> bool:
