@@ -107,3 +107,78 @@ def test_a_hanging_receiver_does_not_hold_up_others(tmp_path) -> None:
         router.close(timeout=0.2)
         slow.close()
         fast.close()
+
+
+class _FakeProducer:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes, bytes]] = []
+        self.fail_next = 1
+
+    def send(self, topic: str, key: bytes, value: bytes) -> None:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise ConnectionError("broker not available")
+        self.sent.append((topic, key, value))
+
+
+def test_kafka_seam_and_metrics(tmp_path) -> None:
+    producer = _FakeProducer()
+    registry = CollectorRegistry()
+    policy = policy_with(f"""
+  primary: {{type: kafka, topic: safety-alerts, {FAST}}}""")
+    with pytest.raises(ConfigError, match="kafka_producer"):
+        AlertRouter(policy, tmp_path / "x.db", env={}, registry=CollectorRegistry(), start=False)
+    router = AlertRouter(
+        policy,
+        tmp_path / "o.db",
+        env={},
+        registry=registry,
+        kafka_producer=producer,
+        tick_interval_s=0.05,
+        idle_poll_s=0.05,
+    )
+    try:
+        router.emit(make_event("cyber", model="a/b c"))
+        router.emit(make_event("cyber", model="a/b c", status="resolved"))
+        deadline = time.monotonic() + 5
+        while len(producer.sent) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        router.close()
+    assert [t for t, _, _ in producer.sent] == ["safety-alerts"] * 2
+    first = json.loads(producer.sent[0][2])
+    assert producer.sent[0][1] == make_event(model="a/b c").dedup_key.encode()
+    assert [json.loads(v)["kind"] for _, _, v in producer.sent] == ["trigger", "resolve"]
+    assert first["alert"]["evidence"][0]["excerpt"] == "user wrote [REDACTED:email]"
+
+    def value(name: str, **labels: str) -> float | None:
+        return registry.get_sample_value(name, labels)
+
+    assert (
+        value(
+            "safety_monitor_alert_events_total",
+            status="firing",
+            rule="posture_breach",
+            severity="critical",
+        )
+        == 1
+    )
+    assert (
+        value("safety_monitor_alert_delivery_attempts_total", receiver="primary", result="error")
+        == 1
+    )
+    assert (
+        value(
+            "safety_monitor_alert_notifications_total",
+            receiver="primary",
+            kind="resolve",
+            outcome="delivered",
+        )
+        == 1
+    )
+    assert value("safety_monitor_alert_delivery_latency_seconds_count", receiver="primary") == 2
+    # Label values come from bounded sets: no dedup_key, alert id or model in any label.
+    for metric in registry.collect():
+        if metric.name.startswith("safety_monitor_alert"):
+            for sample in metric.samples:
+                assert "a/b c" not in json.dumps(sample.labels)
