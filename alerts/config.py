@@ -194,6 +194,8 @@ class AlertingConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ack: AckConfig = AckConfig()
     #: Seconds between lifecycle evaluations (repeats, escalations, silence expiry).
     tick_interval_s: float = 1.0
+    #: Days the outbox keeps finished notifications and journal events (dead letters stay).
+    retention_days: float = 7.0
 
 
 def _where(policy: Policy, *path: object) -> str:
@@ -314,6 +316,8 @@ def load_alerting(policy: Policy) -> AlertingConfig:
                     f"{_where(policy, 'alerting', 'maintenance_windows', i)}: "
                     f"unknown label {label!r}"
                 )
+    if cfg.retention_days <= 0:
+        raise ConfigError(f"{_where(policy, 'alerting', 'retention_days')}: must be > 0")
     if cfg.tick_interval_s <= 0:
         raise ConfigError(f"{_where(policy, 'alerting', 'tick_interval_s')}: must be > 0")
     return cfg

@@ -446,6 +446,26 @@ class Outbox:
     def dead_letters(self) -> list[dict[str, Any]]:
         return self.deliveries(state="dead")
 
+    def prune(self, before: float) -> int:
+        """Forget what finished before ``before``: delivered/skipped/failed-over notifications,
+        journal events, and who-was-told rows of long-resolved incidents. Dead letters,
+        pending work and incident rows (their epochs keep idempotency keys unique) stay."""
+        with self.transaction() as tx:
+            n = tx.execute(
+                "DELETE FROM deliveries WHERE state IN ('delivered', 'skipped', 'failed_over') "
+                "AND COALESCE(delivered_at, created_at) < ?",
+                (before,),
+            ).rowcount
+            n += tx.execute("DELETE FROM events WHERE at < ?", (before,)).rowcount
+            n += tx.execute(
+                "DELETE FROM notified WHERE EXISTS (SELECT 1 FROM incidents i WHERE "
+                "i.dedup_key = notified.dedup_key AND (i.epoch > notified.epoch OR "
+                "(i.status = 'resolved' AND i.resolved_at < ?)))",
+                (before,),
+            ).rowcount
+            n += tx.execute("DELETE FROM silences WHERE ends_at < ?", (before,)).rowcount
+        return n
+
     # -- groups
     def group_due(
         self,

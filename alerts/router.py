@@ -130,6 +130,7 @@ class AlertRouter:
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self._closed = False
+        self._pruned_at = float("-inf")
         if start:
             self.start()
 
@@ -182,9 +183,15 @@ class AlertRouter:
             worker.wake()
 
     def tick(self) -> None:
-        """Evaluate repeats, escalations and expired mutes now."""
+        """Evaluate repeats, escalations and expired mutes now (and prune hourly)."""
+        now = self._clock()
         with self._lock:
-            self._lifecycle.tick(self._clock())
+            self._lifecycle.tick(now)
+        if now - self._pruned_at >= 3600:
+            self._pruned_at = now
+            removed = self.outbox.prune(now - self.alerting.retention_days * 86400)
+            if removed:
+                _log.info("outbox_pruned", rows=removed)
         counts = self.outbox.counts()
         for name in self._workers:
             self._metrics.pending.labels(name).set(counts.get((name, "pending"), 0))
