@@ -64,14 +64,7 @@ class ReceiverWorker:
             else None
         )
         self._hold_until = 0.0
-        self._client: httpx.Client | None = None
-        if receiver.uses_http:
-            self._client = httpx.Client(
-                timeout=httpx.Timeout(self.cfg.timeout_s, connect=min(self.cfg.timeout_s, 5.0)),
-                limits=httpx.Limits(max_connections=2, max_keepalive_connections=1),
-                trust_env=False,
-                follow_redirects=False,
-            )
+        self._client: httpx.Client | None = None  # made on first send (TLS setup is slow)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -99,6 +92,13 @@ class ReceiverWorker:
             if wait > 0:
                 self._metrics.rate_limited.labels(self.name).inc()
                 return wait
+        if self._client is None and self.receiver.uses_http:
+            self._client = httpx.Client(
+                timeout=httpx.Timeout(self.cfg.timeout_s, connect=min(self.cfg.timeout_s, 5.0)),
+                limits=httpx.Limits(max_connections=2, max_keepalive_connections=1),
+                trust_env=False,
+                follow_redirects=False,
+            )
         try:
             result = self.receiver.send(batch, self._client)
         except Exception as exc:  # a bug or odd answer in a receiver must not kill the worker

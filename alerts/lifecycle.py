@@ -33,6 +33,7 @@ from alerts.config import (
     repeat_interval,
 )
 from alerts.inhibition import inhibited
+from alerts.matching import matches
 from alerts.metrics import AlertMetrics
 from alerts.outbox import Incident, Notification, Outbox, idempotency_key
 from alerts.receivers.base import Receiver
@@ -87,6 +88,8 @@ class Lifecycle:
         self._metrics = metrics
         self._on_record = on_record
         self._pending_records: list[msgspec.Struct] = []
+        # Labels of active incidents (for inhibition), kept in step with the outbox.
+        self._active: dict[str, dict[str, str]] = outbox.active_labels()
 
     # -- entry points (each one transaction)
     def on_event(self, event: AlertEvent, now: float) -> bool:
@@ -117,21 +120,35 @@ class Lifecycle:
                 else:
                     inc.event, inc.labels, inc.severity = event, labels, event.severity
                 self._outbox.save_incident(tx, inc, now)
+                self._active[inc.dedup_key] = labels
                 silences = self._outbox.silences(now)
-                active = [i.labels for i in self._outbox.active_incidents(tx)]
-                changed = self._evaluate(tx, inc, now, active, silences, count_suppressed=True)
+                changed = self._evaluate(
+                    tx, inc, now, list(self._active.values()), silences, count_suppressed=True
+                )
             else:
                 if inc is None or not inc.active:
                     _log.info("resolve_without_incident", dedup_key=event.dedup_key)
                     return False
                 inc.status, inc.resolved_at, inc.event = "resolved", now, event
                 self._outbox.save_incident(tx, inc, now)
+                self._active.pop(inc.dedup_key, None)
                 for receiver, (tier, *_rest) in self._outbox.notified(
                     tx, inc.dedup_key, inc.epoch
                 ).items():
                     self._enqueue(tx, inc, receiver, "resolve", 0, tier, now)
-                # A resolved source may release inhibited alerts: re-evaluate the rest.
-                self._evaluate_all(tx, now)
+                # A resolved source may release inhibited alerts: re-evaluate those.
+                released = [
+                    k
+                    for k, lab in self._active.items()
+                    if any(matches(r.target, lab) for r in self._alerting.inhibit_rules)
+                ]
+                if released:
+                    silences = self._outbox.silences(now)
+                    active = list(self._active.values())
+                    for key in released:
+                        other = self._outbox.incident(tx, key)
+                        if other is not None:
+                            self._evaluate(tx, other, now, active, silences)
                 changed = True
         self._flush_records()
         return changed
@@ -171,6 +188,7 @@ class Lifecycle:
 
     def _evaluate_all(self, tx: sqlite3.Connection, now: float) -> None:
         incidents = self._outbox.active_incidents(tx)
+        self._active = {i.dedup_key: i.labels for i in incidents}
         self._metrics.active.set(len(incidents))
         if not incidents:
             return

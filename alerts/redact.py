@@ -107,7 +107,8 @@ _RULES: list[tuple[str, re.Pattern[str], _Check | None, int]] = [
     (
         "private_key",
         re.compile(
-            r"-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----.*?(?:-----END (?:[A-Z ]+ )?PRIVATE KEY-----|$)",
+            r"-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----.*?"
+            r"(?:-----END (?:[A-Z ]+ )?PRIVATE KEY-----|$)",
             re.S,
         ),
         None,

@@ -54,6 +54,17 @@ class AckMessage(msgspec.Struct, frozen=True):
 _ack_decoder = msgspec.json.Decoder(AckMessage)
 
 
+class DeadLetter(msgspec.Struct, frozen=True):
+    """A notification that neither its receiver nor a fallback could take (journaled)."""
+
+    kind: str
+    receiver: str
+    notification: str
+    dedup_key: str
+    error: str
+    alert: AlertEvent
+
+
 class AlertRouter:
     """Route, group, mute, escalate and deliver alert events; implements ``AlertSink``.
 
@@ -76,6 +87,7 @@ class AlertRouter:
         tick_interval_s: float | None = None,
         idle_poll_s: float = 0.5,
         rng: random.Random | None = None,
+        synchronous: str = "FULL",
     ) -> None:
         self.policy = policy
         self.configs: dict[str, ReceiverConfig] = load_receivers(policy, env)
@@ -83,7 +95,7 @@ class AlertRouter:
         self._clock = clock
         self._metrics = metrics_for(registry)
         self._journal = journal
-        self.outbox = Outbox(outbox_path)
+        self.outbox = Outbox(outbox_path, synchronous=synchronous)
         self._receivers = {
             name: build_receiver(
                 name, cfg, env, kafka_producer=kafka_producer, refs=self.outbox, clock=clock
@@ -118,6 +130,7 @@ class AlertRouter:
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self._closed = False
+        self._pruned_at = float("-inf")
         if start:
             self.start()
 
@@ -140,10 +153,13 @@ class AlertRouter:
         if self._closed:
             return
         self._closed = True
+        deadline = time.monotonic() + timeout
         self._stop.set()
         if self._ticker is not None:
             self._ticker.join(timeout)
-        deadline = time.monotonic() + timeout
+            # Workers are running: give them until the deadline to send what is due now.
+            self._wake()
+            self.wait_idle(max(deadline - time.monotonic(), 0.0))
         for worker in self._workers.values():
             worker.stop(timeout=max(deadline - time.monotonic(), 0.1))
         self.outbox.close()
@@ -167,9 +183,15 @@ class AlertRouter:
             worker.wake()
 
     def tick(self) -> None:
-        """Evaluate repeats, escalations and expired mutes now."""
+        """Evaluate repeats, escalations and expired mutes now (and prune hourly)."""
+        now = self._clock()
         with self._lock:
-            self._lifecycle.tick(self._clock())
+            self._lifecycle.tick(now)
+        if now - self._pruned_at >= 3600:
+            self._pruned_at = now
+            removed = self.outbox.prune(now - self.alerting.retention_days * 86400)
+            if removed:
+                _log.info("outbox_pruned", rows=removed)
         counts = self.outbox.counts()
         for name in self._workers:
             self._metrics.pending.labels(name).set(counts.get((name, "pending"), 0))
@@ -209,6 +231,13 @@ class AlertRouter:
             _log.error(
                 "dead_letter", receiver=n.receiver, kind=n.kind, dedup_key=n.dedup_key, error=error
             )
+            if self._journal is not None and hasattr(self._journal, "record"):
+                try:
+                    self._journal.record(
+                        DeadLetter("dead_letter", n.receiver, n.kind, n.dedup_key, error, n.event)
+                    )
+                except Exception:
+                    _log.exception("journal_failed")
 
     # -- acknowledgement, silences
     def acknowledge(self, dedup_key: str, by: str, via: str = "api") -> bool:

@@ -315,3 +315,29 @@ def test_jsonl_sink_appends_redacted_lines(tmp_path) -> None:
     assert [x["status"] for x in got] == ["firing", "resolved"]
     assert got[0]["evidence"][0]["excerpt"] == "user wrote [REDACTED:email]"
     assert got[0]["dedup_key"] == got[1]["dedup_key"]
+
+
+def test_outbox_prunes_finished_work_but_keeps_epochs(tmp_path) -> None:
+    out = tmp_path / "p.jsonl"
+    clock = FakeClock()
+    r = make_router(
+        tmp_path,
+        f"""
+  primary: {{type: jsonl, path: "{out}"}}""",
+        clock,
+    )
+    r.emit(make_event())
+    r.pump()
+    r.emit(make_event(status="resolved"))
+    r.pump()
+    assert len(r.deliveries(state="delivered")) == 2
+    clock.advance(8 * 86400)
+    r.pump()  # the hourly prune runs on the first tick
+    assert r.deliveries() == []
+    assert r.outbox.events() == []
+    r.emit(make_event())  # a new incident after pruning: a new epoch, a new key
+    r.pump()
+    got = lines(out)
+    assert [x["kind"] for x in got] == ["trigger", "resolve", "trigger"]
+    assert got[0]["idempotency_key"] != got[2]["idempotency_key"]
+    r.close()
