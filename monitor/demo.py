@@ -313,7 +313,7 @@ class _Traffic:
         if surface == "agent" and rng.random() < 0.5:
             policy, request, calls = rng.choice(_AGENT_TASKS)
             request = _fill(rng, request)
-            refuse = rng.random() < (0.97 if policy == "disallowed" else 0.01)
+            refuse = rng.random() < (0.995 if policy == "disallowed" else 0.01)
             truth = Truth("agentic", policy, "refused" if refuse else "complied")
             if refuse:
                 return request, _fill(rng, rng.choice(_REFUSALS)), None, truth
