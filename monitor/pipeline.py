@@ -40,7 +40,11 @@ from monitor.posture import (
     PostureCounts,
     observations,
 )
+from monitor.rollout import CanaryVerdict, Rollouts
 from monitor.rules import StreamRules, Transition
+
+#: Rule name of the alert a canary verdict of "worse" raises.
+CANARY = "canary"
 
 #: Namespace of alert ids: uuid5 of the incident and the sample that caused the event, so a
 #: replay of the same stream gives the same ids.
@@ -77,6 +81,8 @@ class BatchResult:
     alerts: list[AlertEvent]
     #: Segments whose state this batch changed (for metrics exporters).
     touched: set[SegmentKey]
+    #: Canary verdicts of new model versions reached in this batch.
+    canaries: list[CanaryVerdict] = field(default_factory=list)
 
 
 class Pipeline:
@@ -88,35 +94,37 @@ class Pipeline:
         self.margin = margin
         self.segments: dict[SegmentKey, SegmentState] = {}
         self._domains = frozenset(policy.domain_names())
+        self.rollouts = Rollouts()
         self.samples_seen = 0
 
     # -- the stream -----------------------------------------------------------------------
     def process(self, samples: Sequence[Sample]) -> BatchResult:
         """Judge a batch of samples (in stream order) and run every rule they touch."""
         verdicts = self.classifier.classify(samples)
-        alerts: list[AlertEvent] = []
-        touched: set[SegmentKey] = set()
+        result = BatchResult(verdicts, [], set())
         for i, (sample, verdict) in enumerate(zip(samples, verdicts, strict=True)):
             if sample.grader is not None:
                 verdict = apply_grader(verdict, sample.grader, self._domains, self.margin)
                 verdicts[i] = verdict
                 self.classifier.learn(sample, sample.grader)
             key = (verdict.domain, sample.model, sample.surface)
-            touched.add(key)
-            alerts.extend(self._observe(key, sample, verdict))
+            result.touched.add(key)
+            self.rollouts.see(sample.model, sample.surface)
+            self._observe(key, sample, verdict, result)
         self.samples_seen += len(samples)
-        return BatchResult(verdicts, alerts, touched)
+        return result
 
     def learn(self, sample: Sample, label: Label) -> None:
         """Feed a human or gold label back to the classifier."""
         self.classifier.learn(sample, label)
 
-    def _observe(self, key: SegmentKey, sample: Sample, verdict: Verdict) -> list[AlertEvent]:
+    def _observe(
+        self, key: SegmentKey, sample: Sample, verdict: Verdict, result: BatchResult
+    ) -> None:
         state = self.segments.get(key)
         if state is None:
             state = self.segments[key] = SegmentState()
         state.counts.update(verdict)
-        alerts: list[AlertEvent] = []
         for metric, event in observations(verdict):
             rules = state.rules.get(metric)
             if rules is None:
@@ -129,8 +137,24 @@ class Pipeline:
             for transition in rules.update(event):
                 alert = self._alert(key, metric, transition, sample, state)
                 if alert is not None:
-                    alerts.append(alert)
-        return alerts
+                    result.alerts.append(alert)
+            for canary in self.rollouts.observe(*key, metric, event):
+                result.canaries.append(canary)
+                if canary.verdict == "worse":
+                    transition = Transition(
+                        CANARY,
+                        "firing",
+                        baseline=canary.incumbent_rate,
+                        observed=canary.candidate_rate,
+                        statistic=canary.statistic,
+                        threshold=None,
+                        window=canary.samples,
+                    )
+                    candidate_key = (canary.domain, canary.candidate, canary.surface)
+                    candidate = self.segments.get(candidate_key, state)
+                    alert = self._alert(candidate_key, metric, transition, sample, candidate)
+                    if alert is not None:
+                        result.alerts.append(alert)
 
     def _new_rules(self, domain: str, metric: str) -> StreamRules:
         intended_max = _intended_max(self.policy.domain(domain).intended_posture, metric)
@@ -158,6 +182,7 @@ class Pipeline:
                 return None
         domain = self.policy.domain(key[0])
         segment = Segment(*key)
+        exemplars = state.exemplars.get(metric)
         links = {"runbook": domain.runbook_url} if domain.runbook_url else {}
         for name, template in self.policy.links.items():
             links[name] = template.format(domain=key[0], model=key[1], surface=key[2])
@@ -174,7 +199,7 @@ class Pipeline:
             intended_max=_intended_max(domain.intended_posture, metric),
             detected_at=sample.timestamp,
             detected_at_sample_id=sample.sample_id,
-            evidence=state.exemplars[metric].evidence(),
+            evidence=exemplars.evidence() if exemplars is not None else [],
             owners=list(domain.owners),
             runbook_url=domain.runbook_url,
             statistic=_round(transition.statistic),
@@ -236,6 +261,11 @@ def _round(value: float | None) -> float | None:
 
 def _summary(t: Transition, metric: str, segment: Segment) -> str:
     where = f"{segment.domain}/{segment.model}/{segment.surface}"
+    if t.rule == CANARY:
+        return (
+            f"new model version {segment.model} on {segment.surface}: {metric} in "
+            f"{segment.domain} is {_pct(t.observed)} against the incumbent's {_pct(t.baseline)}"
+        )
     if t.status == "resolved":
         return f"{t.rule} on {metric} of {where} resolved (now {_pct(t.observed)})"
     return f"{metric} of {where} is {_pct(t.observed)} (baseline {_pct(t.baseline)}): {t.rule}"
