@@ -89,6 +89,12 @@ def main(log_format: str, log_level: str) -> None:
     default=None,
     help="Live status line [default: on when stderr is a terminal].",
 )
+@click.option(
+    "--labels",
+    "labels_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="JSONL of labels (contract section 2), replayed in time order with the samples.",
+)
 def run(
     source,
     policy_path,
@@ -102,6 +108,7 @@ def run(
     rate,
     batch_size,
     progress,
+    labels_path,
 ) -> None:
     """Run the embedded monitor over a source until it ends or is stopped."""
     from alerts.sinks import JsonlSink
@@ -128,6 +135,12 @@ def run(
     stop.install()
     dead_path = dead_letters_path or default_dead_letter_path(alerts_out)
     with ExitStack() as stack:
+        labels = ()
+        if labels_path:
+            from monitor.sources import read_lines
+
+            handle = stack.enter_context(open(labels_path, "rb"))
+            labels = read_lines(handle, Path(labels_path).name)
         sinks = [JsonlSink(alerts_out)] if alerts_out else []
         verdicts = stack.enter_context(open(verdicts_out, "wb")) if verdicts_out else None
         log.info(
@@ -146,6 +159,7 @@ def run(
             rate=rate,
             progress=Progress(enabled=progress),
             stop=stop,
+            labels=labels,
         )
     log.info(
         "stopped",
@@ -154,6 +168,7 @@ def run(
         dead_letters=stats.dead_letters,
         dead_letter_file=str(dead_path) if stats.dead_letters else None,
         alerts=stats.alerts,
+        labels=stats.labels,
         samples_per_s=round(stats.samples / stats.elapsed_s) if stats.elapsed_s else None,
         by_signal=stats.stopped_by_signal,
     )

@@ -20,6 +20,7 @@ from typing import Protocol
 
 import msgspec
 
+from classifiers.label_join import LabelJoin
 from classifiers.outcome import outcome_of
 from monitor.contract import (
     AlertEvent,
@@ -88,10 +89,19 @@ class BatchResult:
 class Pipeline:
     """Classify, apply upstream grader verdicts, track posture, run the rules, build alerts."""
 
-    def __init__(self, policy: Policy, classifier: Classifier, *, margin: float = 0.15) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        classifier: Classifier,
+        *,
+        margin: float = 0.15,
+        label_window: int = 20_000,
+    ) -> None:
         self.policy = policy
         self.classifier = classifier
         self.margin = margin
+        #: Recent samples kept so that delayed labels can find them (bounded).
+        self.labels = LabelJoin(classifier.learn, capacity=label_window)
         self.segments: dict[SegmentKey, SegmentState] = {}
         self._domains = frozenset(policy.domain_names())
         self.rollouts = Rollouts()
@@ -107,6 +117,7 @@ class Pipeline:
                 verdict = apply_grader(verdict, sample.grader, self._domains, self.margin)
                 verdicts[i] = verdict
                 self.classifier.learn(sample, sample.grader)
+            self.labels.add_sample(sample)
             key = (verdict.domain, sample.model, sample.surface)
             result.touched.add(key)
             self.rollouts.see(sample.model, sample.surface)
@@ -114,9 +125,10 @@ class Pipeline:
         self.samples_seen += len(samples)
         return result
 
-    def learn(self, sample: Sample, label: Label) -> None:
-        """Feed a human or gold label back to the classifier."""
-        self.classifier.learn(sample, label)
+    def add_label(self, label: Label) -> bool:
+        """A human, gold or red-team label: learned now if its sample is still held, else
+        when the sample arrives (True when applied now)."""
+        return self.labels.add_label(label)
 
     def _observe(
         self, key: SegmentKey, sample: Sample, verdict: Verdict, result: BatchResult

@@ -17,7 +17,7 @@ from monitor.metrics import Metrics, start_http_server
 from monitor.pipeline import Pipeline
 from monitor.policy import load_policy
 from monitor.runner import run
-from monitor.sources import open_source
+from monitor.sources import RawRecord, open_source
 from monitor.testing import CapturingSink, FixedClassifier, make_sample
 
 CLI = [sys.executable, "-m", "monitor.cli"]
@@ -245,3 +245,29 @@ def test_demo_run_catches_the_scripted_incidents_and_nothing_else(tmp_path):
     over = ("regulated_advice", "atlas-mini-2026-02", "api", "over_refusal_rate")
     assert incident in segments and over in segments
     assert segments <= {incident, over}, segments - {incident, over}
+
+
+def test_labels_are_replayed_in_time_order_and_bad_ones_dead_lettered(tmp_path):
+    samples = [make_sample(f"s-{i}", seconds=i) for i in range(600)]
+    labels = [
+        b'{"sample_id": "s-10", "source": "human", "response": "refused",'
+        b' "timestamp": "2026-01-01T00:00:20Z"}',
+        b'{"sample_id": "s-500", "source": "gold", "request": "disallowed",'
+        b' "timestamp": "2026-01-01T00:09:00Z"}',
+        b'{"sample_id": "s-1", "response": "refused"}',
+        b'{"sample_id": "s-599", "source": "human", "harmful": true,'
+        b' "timestamp": "2026-01-02T00:00:00Z"}',
+    ]
+    classifier = FixedClassifier()
+    stats = run(
+        samples,
+        Pipeline(load_policy(), classifier),
+        source_name="test",
+        dead_letters=DeadLetters(tmp_path / "dead.jsonl"),
+        labels=[RawRecord(line, f"labels:{i}") for i, line in enumerate(labels, 1)],
+    )
+    learned = [(s.sample_id, type(label).__name__) for s, label in classifier.learned]
+    assert learned == [("s-10", "Label"), ("s-500", "Label"), ("s-599", "Label")]
+    assert stats.labels == 3
+    dead = json.loads((tmp_path / "dead.jsonl").read_text())
+    assert dead["origin"] == "labels:3" and "source" in dead["reason"]
