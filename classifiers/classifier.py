@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
+from importlib import resources
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,7 +28,15 @@ from classifiers.heads import Head
 from classifiers.outcome import DEFAULT_MARGIN, outcome_of
 from classifiers.snapshot import read_snapshot, write_snapshot
 from classifiers.tool_calls import CATEGORIES
-from monitor.contract import Grader, Label, Sample, Verdict, request_text, response_text
+from monitor.contract import (
+    Grader,
+    Label,
+    Sample,
+    Verdict,
+    encode,
+    request_text,
+    response_text,
+)
 from monitor.policy import NO_DOMAIN
 
 REQUESTS = ("disallowed", "allowed", "ambiguous")
@@ -38,6 +47,8 @@ _META = 5
 _MIN_DOMAIN_SCORE = 0.01
 #: Folds for the out-of-fold probabilities the harmful head is trained on.
 _FOLDS = 2
+#: The gold-trained state for the default options, built by ``classifiers.gold.make_bootstrap``.
+SHIPPED_SNAPSHOT = "bootstrap.npz"
 
 
 def _request_texts(samples: Sequence[Sample]) -> list[str]:
@@ -80,9 +91,24 @@ class Classifier:
 
     @classmethod
     def bootstrap(cls, domains: Sequence[str], **options) -> Classifier:
-        """A classifier trained on the shipped gold set (about a second on one core)."""
+        """A classifier trained on the shipped gold set.
+
+        The state trained from the gold set with the default options and policy domains ships
+        as a snapshot and loads in well under a second; any other domains or options train
+        from the gold set here (several seconds).
+        """
         clf = cls(domains, **options)
-        clf.fit(load_gold())
+        gold = load_gold()
+        key = clf._training_key(gold)
+        shipped = resources.files("classifiers.gold").joinpath(SHIPPED_SNAPSHOT)
+        if shipped.is_file():
+            with resources.as_file(shipped) as path:
+                meta, arrays = read_snapshot(path)
+            if meta["base"] == key:
+                clf._restore(arrays)
+                clf._base = key
+                return clf
+        clf.fit(gold)
         return clf
 
     def fit(self, samples: Sequence[Sample]) -> None:
@@ -101,12 +127,21 @@ class Classifier:
             _fit_known(self.heads[name], x, y[name])
         meta = self._out_of_fold_meta(xq, xr, y)
         _fit_known(self.heads["harmful"], sp.hstack([xq, xr, meta], format="csr"), y["harmful"])
+        self._base = self._training_key(graded)
+
+    def _training_key(self, samples: Sequence[Sample]) -> str:
+        """Names what a batch fit depends on: the samples, the domains and the options."""
         digest = hashlib.sha256()
-        for s in graded:
-            digest.update(s.sample_id.encode())
-            digest.update(repr(s.grader).encode())
-        digest.update(repr((self.features.blocks, self.features.bits, self._options)).encode())
-        self._base = digest.hexdigest()[:10]
+        for s in samples:
+            digest.update(encode(s))
+        setup = (
+            self.domains,
+            self.features.blocks,
+            self.features.bits,
+            sorted(self._options.items()),
+        )
+        digest.update(repr(setup).encode())
+        return digest.hexdigest()[:10]
 
     def _out_of_fold_meta(self, xq, xr, y) -> sp.csr_matrix:
         """Request/response probabilities for the harmful head, each row predicted by heads
@@ -234,11 +269,14 @@ class Classifier:
             bits=meta["bits"],
             **meta["options"],
         )
-        for name, head in clf.heads.items():
-            state = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith(name + ".")}
-            clf.heads[name] = Head.from_state(head.classes, state, **clf._options)
+        clf._restore(arrays)
         clf._base = meta["base"]
         return clf
+
+    def _restore(self, arrays: dict[str, np.ndarray]) -> None:
+        for name, head in self.heads.items():
+            state = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith(name + ".")}
+            self.heads[name] = Head.from_state(head.classes, state, **self._options)
 
     # -- internals ----------------------------------------------------------------------
 
