@@ -125,7 +125,9 @@ def run(
                 stats.alerts += 1
                 for sink in alert_sinks:
                     sink.emit(alert)
-                progress.alert(alert)
+                if progress.enabled:
+                    progress.alert(alert)  # logs would tear the live display
+                    continue
                 log.warning(
                     "alert",
                     status=alert.status,
