@@ -30,19 +30,21 @@ _NEVER = 1 << 62
 
 
 class _Design:
-    """Increments and thresholds of all charts for one baseline rate (shared, immutable)."""
+    """Increments and thresholds of all charts (shared, immutable). Rise charts are tuned
+    to ``rate`` and fall charts to ``rate_down``: a little above and below the estimate
+    while it is young, the cautious side for each."""
 
-    __slots__ = ("a", "b", "h", "n_up", "rate")
+    __slots__ = ("a", "b", "h", "n_up", "rate", "rate_down")
 
-    def __init__(self, rate: float, cfg: _Config) -> None:
-        ratios = cfg.up + cfg.down
-        p1 = [odds_shift(rate, r) for r in ratios]
-        self.rate = rate
+    def __init__(self, rate: float, rate_down: float, cfg: _Config) -> None:
+        pairs = [(rate, r) for r in cfg.up] + [(rate_down, r) for r in cfg.down]
+        self.rate, self.rate_down = rate, rate_down
         self.n_up = len(cfg.up)
         # Log-likelihood ratio of one sample: a on a 1, b on a 0 (b < 0 for a rise chart).
-        self.a = tuple(math.log(q / rate) for q in p1)
-        self.b = tuple(math.log1p(-q) - math.log1p(-rate) for q in p1)
-        self.h = tuple(cfg.threshold(rate, r) for r in ratios)
+        p1 = [(p, odds_shift(p, r)) for p, r in pairs]
+        self.a = tuple(math.log(q / p) for p, q in p1)
+        self.b = tuple(math.log1p(-q) - math.log1p(-p) for p, q in p1)
+        self.h = tuple(cfg.threshold(p, r) for p, r in pairs)
 
 
 class _Config:
@@ -85,13 +87,23 @@ class _Config:
         h_hi = chart_threshold(hi, ratio, self.arl_each)
         return (1 - w) * h_lo + w * h_hi
 
-    def design(self, rate: float, exact: bool = False) -> _Design:
+    def design(self, rate: float, rate_down: float, exact: bool = False) -> _Design:
         rate = min(max(rate, self.min_rate), _MAX_RATE)
-        # Rates are bucketed (rounded up, the cautious side) so that detectors share designs.
-        key = rate if exact else math.ceil(math.log(rate) * _BUCKETS_PER_NAT)
+        rate_down = min(max(rate_down, self.min_rate), _MAX_RATE) if self.down else rate
+        if exact:
+            key: tuple = (rate, rate_down)
+        else:
+            # Bucketed (rounded to the cautious side) so that detectors share designs.
+            key = (
+                math.ceil(math.log(rate) * _BUCKETS_PER_NAT),
+                math.floor(math.log(rate_down) * _BUCKETS_PER_NAT),
+            )
         d = self._designs.get(key)
         if d is None:
-            d = _Design(rate if exact else math.exp(key / _BUCKETS_PER_NAT), self)
+            if exact:
+                d = _Design(rate, rate_down, self)
+            else:
+                d = _Design(*(math.exp(k / _BUCKETS_PER_NAT) for k in key), self)
             self._designs[key] = d
         return d
 
@@ -157,7 +169,7 @@ class PostureShift:
     ...         print(f"{detector.direction} at {i}: {detector.baseline:.3f} -> "
     ...               f"{detector.observed:.3f}")
     ...         break
-    up at 20245: 0.019 -> 0.075
+    up at 20338: 0.019 -> 0.060
 
     References
     ----------
@@ -228,7 +240,7 @@ class PostureShift:
             self._start_warmup()
         else:
             self._bn, self._bo = 0.0, 0.0
-            self._design = self._cfg.design(float(baseline), exact=True)
+            self._design = self._cfg.design(float(baseline), float(baseline), exact=True)
             self._bn, self._bo = 1.0, float(baseline)  # baseline reads back as given
             self._warm = 0
             self._restart_charts()
@@ -328,7 +340,8 @@ class PostureShift:
 
     def _start_warmup(self) -> None:
         cfg = self._cfg
-        self._warm = cfg.warmup
+        # Seeded samples (relearn) count towards the warm-up.
+        self._warm = max(0, cfg.warmup - int(self._bn))
         self._z = 0
         self._pn = self._po = 0
         if self._warm <= 0:
@@ -350,7 +363,8 @@ class PostureShift:
         a, b = cfg.prior
         n = self._bn + a + b
         p = (self._bo + a) / n
-        self._design = cfg.design(p + cfg.caution * math.sqrt(p * (1.0 - p) / n))
+        se = cfg.caution * math.sqrt(p * (1.0 - p) / n)
+        self._design = cfg.design(p + se, p - se)
 
     def _restart_charts(self) -> None:
         k = len(self._s)
@@ -436,7 +450,8 @@ class PostureShift:
             return False
         if self._apply_zeros() and not self._fixed:
             # Every chart is back at zero: the stretch since the last such moment was in
-            # control, so it joins the baseline (a change in progress never does).
+            # control, so it joins the baseline (a change in progress does not, until the
+            # charts give up on it).
             self._bn += self._pn
             self._bo += self._po
             self._pn = self._po = 0
