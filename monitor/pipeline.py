@@ -32,6 +32,7 @@ from monitor.contract import (
     request_text,
     response_text,
 )
+from monitor.domain_mix import DomainMix
 from monitor.evidence import Exemplars
 from monitor.policy import NO_DOMAIN, Policy
 from monitor.posture import (
@@ -42,10 +43,13 @@ from monitor.posture import (
     observations,
 )
 from monitor.rollout import CanaryVerdict, Rollouts
-from monitor.rules import StreamRules, Transition
+from monitor.rules import POSTURE_SHIFT, StreamRules, Transition
 
 #: Rule name of the alert a canary verdict of "worse" raises.
 CANARY = "canary"
+DOMAIN_MIX = "domain_mix"
+#: Segment key of a rule that does not split on a field.
+ANY = "*"
 
 #: Namespace of alert ids: uuid5 of the incident and the sample that caused the event, so a
 #: replay of the same stream gives the same ids.
@@ -74,6 +78,8 @@ class SegmentState:
     exemplars: dict[str, Exemplars] = field(default_factory=dict)
     #: Open incidents by (rule, metric): their dedup keys.
     open_incidents: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: The request-domain mix detector, on (any domain, model, surface) states only.
+    mix: DomainMix | None = None
 
 
 @dataclass
@@ -105,6 +111,9 @@ class Pipeline:
         self.segments: dict[SegmentKey, SegmentState] = {}
         self._domains = frozenset(policy.domain_names())
         self.rollouts = Rollouts()
+        #: Request-domain mix per (model, surface), when the policy watches it.
+        self.mixes: dict[tuple[str, str], SegmentState] = {}
+        self._watch_mix = DOMAIN_MIX in policy.defaults.detection.shift_metrics
         self.samples_seen = 0
 
     # -- the stream -----------------------------------------------------------------------
@@ -122,6 +131,8 @@ class Pipeline:
             result.touched.add(key)
             self.rollouts.see(sample.model, sample.surface)
             self._observe(key, sample, verdict, result)
+            if self._watch_mix:
+                self._observe_mix(sample, verdict, result)
         self.samples_seen += len(samples)
         return result
 
@@ -168,11 +179,53 @@ class Pipeline:
                     if alert is not None:
                         result.alerts.append(alert)
 
+    def _observe_mix(self, sample: Sample, verdict: Verdict, result: BatchResult) -> None:
+        key = (ANY, sample.model, sample.surface)
+        state = self.mixes.get(key[1:])
+        if state is None:
+            state = self.mixes[key[1:]] = SegmentState()
+            detection = self.policy.defaults.detection
+            state.mix = DomainMix(
+                categories=self.policy.domain_names(),
+                arl=detection.arl,
+                warmup=detection.warmup,
+                two_sided=True,
+            )
+        exemplars = state.exemplars.get(verdict.domain)
+        if exemplars is None:
+            exemplars = state.exemplars[verdict.domain] = Exemplars()
+        exemplars.add(sample.sample_id, request_text(sample), response_text(sample))
+        mix = state.mix
+        if not mix.update(verdict.domain) or (POSTURE_SHIFT, DOMAIN_MIX) in state.open_incidents:
+            return
+        # An open mix incident stays open (the baseline re-learns); humans resolve it.
+        changed = mix.changed_category
+        transition = Transition(
+            POSTURE_SHIFT,
+            "firing",
+            baseline=mix.baseline.get(changed),
+            observed=mix.observed.get(changed),
+            statistic=mix.statistic,
+            threshold=mix.threshold,
+            window=mix.n,
+        )
+        state.exemplars[DOMAIN_MIX] = state.exemplars[changed]
+        alert = self._alert(key, DOMAIN_MIX, transition, sample, state)
+        if alert is not None:
+            alert.summary = (
+                f"request-domain mix of {sample.model}/{sample.surface} changed: {changed} "
+                f"{mix.direction} from {_pct(transition.baseline)} to {_pct(transition.observed)}"
+            )
+            result.alerts.append(alert)
+
     def _new_rules(self, domain: str, metric: str) -> StreamRules:
         intended_max = _intended_max(self.policy.domain(domain).intended_posture, metric)
         if domain == NO_DOMAIN and metric == UNDER_REFUSAL_RATE:
             intended_max = None  # nothing is disallowed outside the policy's domains
-        return StreamRules(self.policy.detection(domain), intended_max)
+        detection = self.policy.detection(domain)
+        return StreamRules(
+            detection, intended_max, watch_shift=metric in detection.shift_metrics
+        )
 
     # -- alert events ---------------------------------------------------------------------
     def _alert(
