@@ -4,25 +4,37 @@ A raw rate counts what the classifiers called: ``under_refusal_rate`` = verdicts
 under-refusal / verdicts called disallowed (contract section 4), with a Wilson interval. But
 the classifiers err, and on rare events a small false-positive rate can dwarf the true rate.
 
-The correction (Rogan and Gladen, 1978) treats both the numerator event ("an
-under-refusal") and the denominator event ("a disallowed request") as prevalences among the
-judged samples of a stratum, each measured by an imperfect test whose sensitivity (Se) and
-specificity (Sp) are estimated from the audited slice, the samples humans labelled in the
-stratified random review slice (:mod:`monitor.review_queue`)::
+**The correction** uses the audited slice: the samples humans labelled in the stratified
+random review slice (:mod:`monitor.review_queue`), whose strata are the verdict's domain and
+whether the verdict flagged the sample (an under- or over-refusal) or not. Within each
+domain, every judged sample falls in a cell by what the classifiers said (flagged or not,
+event or not, in the denominator or not); the audit estimates, per cell, how often the
+*true* label is the event and how often it is in the denominator (inclusion-weighted, Hajek),
+and the corrected rate is::
 
-    prevalence = (observed + Sp - 1) / (Se + Sp - 1)     (clipped to [0, 1])
-    corrected rate = prevalence(event) / prevalence(denominator event)
+    sum over cells of N_cell * P(true event | cell)
+    ---------------------------------------------------
+    sum over cells of N_cell * P(true denominator | cell)
 
-The interval is Monte Carlo: Se, Sp and the observed prevalences are drawn from their
-Jeffreys (Beta(k + 1/2, n - k + 1/2)) posteriors and pushed through the same formula; the
-percentiles of the draws bound the rate. Too few audited positives make Se uncertain and the
-interval honestly wide. Where a stratum's audit has fewer than ``min_audited`` items of a
-class, Se and Sp are pooled over all strata (marked ``pooled``), which assumes the classifier
-errs alike across domains.
+This is the double-sampling (predictive-value) form of the misclassification correction. It
+equals the Rogan-Gladen correction (:func:`rogan_gladen`, with Se and Sp from the same
+audit) when the audit is a simple random sample, but it stays valid when the audit
+over-samples flagged samples (which a useful audit of rare events must) and it never leaves
+[0, 1]. A cell with no audited sample of its own rests on the
+all-domain estimate alone (marked ``pooled``: it assumes the classifiers err alike across
+domains).
 
-Audited samples must be a random sample within the stratum (the stratum is the verdict's
-domain, as in the review design): targeted samples (uncertain, disagreements) are where the
-classifiers are worst, and would overstate their error.
+The estimate and its interval are Monte Carlo: each cell's true (event, denominator-only,
+neither) shares are drawn from a Dirichlet posterior and pushed through the same ratio; the
+median of the draws is the estimate, and their percentiles bound it. The posterior's counts
+are the cell's audited samples (inclusion-weighted, scaled to the Kish effective sample
+size) plus a prior worth two samples: the same cell's shares over all domains (partial
+pooling, so a domain with three audited samples in a cell leans on the others). With few audited
+samples in the large unflagged cells the interval is wide: a handful of missed events there
+would be many in the stream.
+
+Audited samples must come from the random slice: targeted samples (uncertain,
+disagreements) are where the classifiers are worst and would overstate their error.
 
 >>> round(rogan_gladen(0.10, se=0.9, sp=0.95), 4)
 0.0588
@@ -34,13 +46,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.stats import norm
 
 from monitor.contract import Verdict
 from monitor.posture import OVER_REFUSAL_RATE, UNDER_REFUSAL_RATE
+from monitor.review_queue import audit_class
 
 
 def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -60,50 +73,6 @@ def rogan_gladen(observed: float, se: float, sp: float) -> float:
     if youden <= 0:
         return float("nan")  # a test no better than chance says nothing
     return float(min(1.0, max(0.0, (observed + sp - 1) / youden)))
-
-
-@dataclass(frozen=True)
-class Confusion:
-    """Confusion counts of one indicator on audited samples: true/false positives/negatives."""
-
-    tp: int = 0
-    fn: int = 0
-    tn: int = 0
-    fp: int = 0
-
-    @property
-    def se(self) -> float:
-        """Sensitivity (Jeffreys-smoothed so a class with no items gives 1/2, not 0/0)."""
-        return (self.tp + 0.5) / (self.tp + self.fn + 1)
-
-    @property
-    def sp(self) -> float:
-        return (self.tn + 0.5) / (self.tn + self.fp + 1)
-
-    def __add__(self, other: Confusion) -> Confusion:
-        return Confusion(
-            self.tp + other.tp, self.fn + other.fn, self.tn + other.tn, self.fp + other.fp
-        )
-
-
-@dataclass(frozen=True)
-class CorrectedRate:
-    metric: str
-    group: str
-    #: Raw: what the classifiers called, with a Wilson interval.
-    events: int
-    base: int
-    raw: float
-    raw_low: float
-    raw_high: float
-    #: Corrected for measured error, with a Monte Carlo interval (NaN without an audit).
-    corrected: float
-    low: float
-    high: float
-    audited: int
-    event_accuracy: Confusion
-    base_accuracy: Confusion
-    pooled: bool
 
 
 #: A sample's true posture, from adjudicated labels: (request, response, harmful).
@@ -139,113 +108,183 @@ def observed_indicators(metric: str, verdict: Verdict) -> tuple[bool, bool]:
     raise ValueError(f"no correction for {metric}")
 
 
+@dataclass(frozen=True)
+class CorrectedRate:
+    metric: str
+    group: str
+    #: Raw: what the classifiers called, with a Wilson interval.
+    events: int
+    base: int
+    raw: float
+    raw_low: float
+    raw_high: float
+    #: Corrected for measured error, with a Monte Carlo interval (NaN without an audit).
+    corrected: float
+    low: float
+    high: float
+    #: Audited samples the classifiers called the event, and how many labels confirm it.
+    audited_called: int
+    confirmed: int
+    #: Audited samples not called the event, and how many are the event after all (missed).
+    audited_not_called: int
+    missed: int
+    pooled: bool
+
+    @property
+    def audited(self) -> int:
+        return self.audited_called + self.audited_not_called
+
+
+#: Weight, in samples, of the all-domain estimate that each domain's cell shrinks towards.
+PRIOR_WEIGHT = 2.0
+
+
+@dataclass
+class _Cell:
+    n: int = 0  # judged samples in the cell
+    # Audited samples: inclusion weights by true state (event, base-only, neither).
+    w: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    w2: float = 0.0
+    k: int = 0
+    events: int = 0  # audited samples whose true state is the event
+
+    def add(self, state: int, weight: float) -> None:
+        self.w[state] += weight
+        self.w2 += weight * weight
+        self.k += 1
+        self.events += state == 0
+
+    def merged(self, other: _Cell) -> _Cell:
+        w = [a + b for a, b in zip(self.w, other.w, strict=True)]
+        return _Cell(self.n, w, self.w2 + other.w2, self.k + other.k, self.events + other.events)
+
+    def counts(self) -> np.ndarray:
+        """Weighted counts scaled to the Kish effective sample size."""
+        total = sum(self.w)
+        if total <= 0:
+            return np.zeros(3)
+        n_eff = total * total / self.w2
+        return np.asarray(self.w) / total * n_eff
+
+
 def corrected_rates(
     verdicts: Iterable[Verdict],
     truth: Mapping[str, Truth],
     *,
+    weights: Mapping[str, float] | None = None,
     metrics: tuple[str, ...] = (UNDER_REFUSAL_RATE, OVER_REFUSAL_RATE),
     group_of: Callable[[Verdict], str] | None = None,
     confidence: float = 0.95,
-    min_audited: int = 5,
     draws: int = 4000,
     seed: int = 0,
 ) -> list[CorrectedRate]:
     """Raw and corrected rates per group (default: the verdict's domain) and metric.
 
-    ``truth`` holds the audited samples only (see the module docstring). ``uncertain``
-    verdicts are left out, as in the raw posture rates (:func:`monitor.posture.observations`).
+    ``truth`` holds the audited samples only (see the module docstring); ``weights`` their
+    inverse inclusion probabilities (default 1). ``uncertain`` verdicts are left out, as in
+    the raw posture rates (:func:`monitor.posture.observations`).
     """
     group_of = group_of or (lambda v: v.domain)
+    weights = weights or {}
     rng = np.random.default_rng(seed)
-    # Per group: counts of observed indicators, and confusion of each indicator on audits.
-    n: dict[str, int] = defaultdict(int)
+    # cells[metric][group][(class, observed event, observed base)]
+    cells: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(_Cell)))
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    acc: dict[tuple[str, str, str], Confusion] = defaultdict(Confusion)
     for verdict in verdicts:
         if verdict.outcome == "uncertain":
             continue
         group = group_of(verdict)
-        n[group] += 1
+        cls = audit_class(verdict)
         label = truth.get(verdict.sample_id)
         for metric in metrics:
             event, base = observed_indicators(metric, verdict)
             counts[group, metric][0] += event
             counts[group, metric][1] += base
+            cell = cells[metric][group][cls, event, base]
+            cell.n += 1
             known = true_indicators(metric, label) if label is not None else None
-            if known is None:
-                continue
-            for kind, said, true in (("event", event, known[0]), ("base", base, known[1])):
-                acc[group, metric, kind] += _confusion(said, true)
+            if known is not None:
+                state = 0 if known[0] else 1 if known[1] else 2
+                cell.add(state, float(weights.get(verdict.sample_id, 1.0)))
     out = []
-    for group in sorted(n):
+    for group in sorted({g for g, _ in counts}):
         for metric in metrics:
             k, b = counts[group, metric]
             if b == 0:
                 continue
             raw, raw_low, raw_high = wilson(k, b, confidence)
-            ev, ba = acc[group, metric, "event"], acc[group, metric, "base"]
-            audited = ev.tp + ev.fn + ev.tn + ev.fp
-            pooled = _too_few(ev, min_audited) or _too_few(ba, min_audited)
-            if pooled:
-                ev = sum((a for (_, m, kd), a in acc.items() if m == metric and kd == "event"),
-                         Confusion())
-                ba = sum((a for (_, m, kd), a in acc.items() if m == metric and kd == "base"),
-                         Confusion())
-            if ev.tp + ev.fn + ev.tn + ev.fp == 0:
-                nan = float("nan")
-                out.append(CorrectedRate(metric, group, k, b, raw, raw_low, raw_high,
-                                         nan, nan, nan, 0, ev, ba, pooled))
-                continue
-            point, low, high = _correct(k, b, n[group], ev, ba, confidence, draws, rng)
-            out.append(CorrectedRate(metric, group, k, b, raw, raw_low, raw_high,
-                                     point, low, high, audited, ev, ba, pooled))
+            point, low, high, pooled = _correct(cells[metric], group, confidence, draws, rng)
+            mine = cells[metric][group]
+            called = [c for key, c in mine.items() if key[1]]
+            not_called = [c for key, c in mine.items() if not key[1]]
+            out.append(
+                CorrectedRate(
+                    metric,
+                    group,
+                    k,
+                    b,
+                    raw,
+                    raw_low,
+                    raw_high,
+                    point,
+                    low,
+                    high,
+                    audited_called=sum(c.k for c in called),
+                    confirmed=sum(c.events for c in called),
+                    audited_not_called=sum(c.k for c in not_called),
+                    missed=sum(c.events for c in not_called),
+                    pooled=pooled,
+                )
+            )
     return out
 
 
-def _confusion(said: bool, true: bool) -> Confusion:
-    if true:
-        return Confusion(tp=1) if said else Confusion(fn=1)
-    return Confusion(fp=1) if said else Confusion(tn=1)
-
-
-def _too_few(a: Confusion, minimum: int) -> bool:
-    return a.tp + a.fn < minimum or a.tn + a.fp < minimum
-
-
 def _correct(
-    events: int,
-    base: int,
-    n: int,
-    ev: Confusion,
-    ba: Confusion,
-    confidence: float,
-    draws: int,
-    rng: np.random.Generator,
-) -> tuple[float, float, float]:
-    # Point: plug-in with maximum-likelihood Se/Sp where a class was seen, else smoothed.
-    def _mle(hit: int, miss: int, smoothed: float) -> float:
-        return hit / (hit + miss) if hit + miss else smoothed
-
-    pe = rogan_gladen(events / n, _mle(ev.tp, ev.fn, ev.se), _mle(ev.tn, ev.fp, ev.sp))
-    pb = rogan_gladen(base / n, _mle(ba.tp, ba.fn, ba.se), _mle(ba.tn, ba.fp, ba.sp))
-    point = pe / pb if pb and pb == pb and pe == pe else float("nan")
-
-    def _beta(hit: int, miss: int) -> np.ndarray:
-        return rng.beta(hit + 0.5, miss + 0.5, draws)
-
-    def _rg(obs: np.ndarray, se: np.ndarray, sp: np.ndarray) -> np.ndarray:
-        youden = se + sp - 1
-        with np.errstate(divide="ignore", invalid="ignore"):
-            value = np.clip((obs + sp - 1) / youden, 0.0, 1.0)
-        return np.where(youden > 0, value, np.nan)
-
-    prev_e = _rg(_beta(events, n - events), _beta(ev.tp, ev.fn), _beta(ev.tn, ev.fp))
-    prev_b = _rg(_beta(base, n - base), _beta(ba.tp, ba.fn), _beta(ba.tn, ba.fp))
+    by_group: dict, group: str, confidence: float, draws: int, rng: np.random.Generator
+) -> tuple[float, float, float, bool]:
+    """Point estimate and Monte Carlo interval of one group's corrected rate."""
+    mine = by_group[group]
+    pooled = False
+    plan: list[tuple[int, np.ndarray]] = []
+    for key, cell in mine.items():
+        if cell.n == 0:
+            continue
+        # Partial pooling: the cell's prior is the same cell over all domains (else its
+        # class over all domains), worth PRIOR_WEIGHT samples. A domain with a few audits
+        # then leans on the others instead of on a flat prior that would put a third of
+        # the mass on the rare event.
+        prior = _Cell()
+        for other_group in by_group.values():
+            for other_key, other in other_group.items():
+                if other_key == key:
+                    prior = prior.merged(other)
+        if prior.k == 0:
+            for other_group in by_group.values():
+                for other_key, other in other_group.items():
+                    if other_key[0] == key[0]:
+                        prior = prior.merged(other)
+        if cell.k == 0:
+            pooled = True
+            if prior.k == 0:
+                return float("nan"), float("nan"), float("nan"), pooled
+        prior_share = (prior.counts() + 0.5) / (prior.counts().sum() + 1.5)
+        plan.append((cell.n, cell.counts() + PRIOR_WEIGHT * prior_share))
+    if not plan:
+        return float("nan"), float("nan"), float("nan"), pooled
+    sizes = np.array([n for n, _ in plan], dtype=float)
+    alphas = np.array([c for _, c in plan])
+    # Monte Carlo: one Dirichlet draw per cell and replicate (gamma variates, normalised).
+    gammas = rng.gamma(alphas[None, :, :], size=(draws, *alphas.shape))
+    draw = gammas / gammas.sum(axis=2, keepdims=True)
+    events = (draw[:, :, 0] * sizes).sum(axis=1)
+    bases = ((draw[:, :, 0] + draw[:, :, 1]) * sizes).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.minimum(1.0, prev_e / prev_b)
+        ratio = events / bases
     ratio = ratio[np.isfinite(ratio)]
     if len(ratio) < draws // 2:
-        return min(1.0, point), float("nan"), float("nan")
+        return float("nan"), float("nan"), float("nan"), pooled
+    # The posterior median, not the plug-in ratio: with few audited events the plug-in sits
+    # at 0 (no missed event seen) and outside its own interval.
     tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(ratio, [tail, 100 - tail])
-    return min(1.0, point), float(low), float(high)
+    low, point, high = np.percentile(ratio, [tail, 50, 100 - tail])
+    return float(point), float(low), float(high), pooled

@@ -114,19 +114,26 @@ def _other(options: Sequence[str], current: str, u: float) -> str:
 def noisy_verdicts(
     samples: Iterable[Sample],
     *,
-    error: float = 0.04,
+    error: float = 0.03,
+    false_disallowed: float = 0.002,
     uncertain: float = 0.02,
     seed: int = 0,
     version: str = "demo-noisy-oracle",
 ) -> list[Verdict]:
-    """Verdicts that are the truth with each field wrong at rate ``error`` (a stand-in)."""
+    """Verdicts that are the truth with errors (a stand-in for the classifiers).
+
+    Domain and response are wrong at rate ``error``; a disallowed request is called allowed
+    at rate ``error`` and an allowed one disallowed at ``false_disallowed`` (allowed traffic
+    is most of the stream, so even a small rate there floods the under-refusal rates).
+    """
     out = []
     for s in samples:
         t = demo_truth(s) or Truth("none", "allowed", "complied", False)
         sid = s.sample_id
         domain = t.domain if _u(seed, sid, "d") >= error else _other(DOMAINS_ALL, t.domain, _u(sid))
         request = t.request
-        if _u(seed, sid, "q") < error:
+        flip = error if request == "disallowed" else false_disallowed
+        if _u(seed, sid, "q") < flip:
             request = "allowed" if request == "disallowed" else "disallowed"
         response = t.response
         if _u(seed, sid, "r") < error:
@@ -144,8 +151,9 @@ def noisy_verdicts(
                 request=request,  # type: ignore[arg-type]
                 request_score=p_dis,
                 response=response,  # type: ignore[arg-type]
-                response_scores={a: 0.9 if a == response else 0.05 for a in
-                                 ("complied", "refused", "partial")},
+                response_scores={
+                    a: 0.9 if a == response else 0.05 for a in ("complied", "refused", "partial")
+                },
                 harmful_score=0.9 if harmful else 0.05,
                 outcome=result,  # type: ignore[arg-type]
                 classifier_version=version,
@@ -179,17 +187,21 @@ def simulate_labels(
             name = names[(start + j) % len(names)]
             e = raters[name]
             sid = s.sample_id
-            domain = t.domain if _u(seed, sid, name, "d") >= e else _other(
-                DOMAINS_ALL, t.domain, _u(seed, sid, name, "d2")
+            domain = (
+                t.domain
+                if _u(seed, sid, name, "d") >= e
+                else _other(DOMAINS_ALL, t.domain, _u(seed, sid, name, "d2"))
             )
             request = t.request
             if _u(seed, sid, name, "q") < e:
-                request = _other(("allowed", "disallowed", "ambiguous"), request,
-                                 _u(seed, sid, name, "q2"))
+                request = _other(
+                    ("allowed", "disallowed", "ambiguous"), request, _u(seed, sid, name, "q2")
+                )
             response = t.response
             if _u(seed, sid, name, "r") < e:
-                response = _other(("complied", "refused", "partial"), response,
-                                  _u(seed, sid, name, "r2"))
+                response = _other(
+                    ("complied", "refused", "partial"), response, _u(seed, sid, name, "r2")
+                )
             harmful = t.harmful if _u(seed, sid, name, "h") >= e else not t.harmful
             labels.append(
                 Label(

@@ -5,9 +5,12 @@ A :class:`ReviewSelector` sees every (sample, verdict) once, in stream order, an
 wall clock, so a replay selects the same tasks) it spends a budget on:
 
 * ``random_slice`` (its share of the budget, ``random_share``): a stratified random sample,
-  one stratum per verdict domain, each sample drawn with a known inclusion probability. It is
-  the only unbiased view of the classifiers' errors: :mod:`monitor.corrected_rates` uses it
-  to correct the posture rates, and the probabilities let anyone re-weight it.
+  each sample drawn with a known inclusion probability. The strata are the verdict's domain
+  split by whether the verdict flagged the sample (``cyber:flagged`` for an under- or
+  over-refusal, ``cyber:rest`` otherwise): flagged samples are rare, and an audit that did
+  not over-sample them would see too few to measure the classifiers' precision. It is the
+  only unbiased view of the classifiers' errors: :mod:`monitor.corrected_rates` uses it to
+  correct the posture rates, and the probabilities let anyone re-weight it.
 * ``alert_exemplar`` (``alert_share``): the evidence samples behind a firing alert, passed
   in with :meth:`ReviewSelector.offer_alert` (recent samples are remembered in a bounded
   cache, since evidence cites samples that have already gone by).
@@ -29,7 +32,7 @@ Labellers see the sample, the policy excerpt and guidance for its domain, never 
 >>> selector = ReviewSelector(budget_per_hour=10, seed=1)
 >>> task = selector.offer(make_sample("s-1"), make_verdict("s-1", outcome="uncertain"))
 >>> task.reason, task.stratum, task.inclusion_probability
-('uncertain', 'none', None)
+('uncertain', 'none:rest', None)
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ import msgspec
 
 from monitor.contract import AlertEvent, Grader, Sample, Verdict
 from monitor.policy import NO_DOMAIN, Policy, load_policy
+
+#: Sub-strata within a domain: flagged by the classifiers (a posture event) or not.
+FLAGGED = "flagged"
+REST = "rest"
 
 Reason = Literal["random_slice", "alert_exemplar", "grader_disagreement", "uncertain"]
 RANDOM_SLICE: Reason = "random_slice"
@@ -121,7 +128,7 @@ class ReviewTask(msgspec.Struct, frozen=True, omit_defaults=True):
     task_id: str
     sample: Sample
     reason: Reason
-    #: The stratum of the random design: the verdict's domain.
+    #: The stratum of the random design: ``domain:flagged`` or ``domain:rest``.
     stratum: str
     #: Hour of sample time the task was drawn in (its budget period).
     period: dt.datetime
@@ -161,7 +168,8 @@ class ReviewSelector:
         self.targeted_quota = budget_per_hour - self.random_quota - self.alert_quota
         self.seed = seed
         self.policy = policy or load_policy()
-        self.strata = self.policy.domain_names()
+        self._domains = frozenset(self.policy.domain_names())
+        self.strata = [f"{d}:{c}" for d in self.policy.domain_names() for c in (FLAGGED, REST)]
         self._smoothing = smoothing
         # Volume per stratum per hour, learned from the hours before. Before any history the
         # first hour is a uniform sample at quota / expected_per_hour.
@@ -182,7 +190,7 @@ class ReviewSelector:
     def offer(self, sample: Sample, verdict: Verdict) -> ReviewTask | None:
         """A task for this sample, or None; call once per sample in stream order."""
         self._advance(sample.timestamp)
-        stratum = verdict.domain if verdict.domain in self._volume else NO_DOMAIN
+        stratum = self._stratum(verdict)
         self._period_counts[stratum] = self._period_counts.get(stratum, 0) + 1
         self._remember(sample, verdict)
         targeted = _targeted_reasons(sample, verdict)
@@ -214,7 +222,7 @@ class ReviewSelector:
                 continue
             self._used[ALERT_EXEMPLAR] += 1
             sample, verdict = held
-            stratum = verdict.domain if verdict.domain in self._volume else NO_DOMAIN
+            stratum = self._stratum(verdict)
             tasks.append(
                 self._task(
                     sample,
@@ -232,6 +240,10 @@ class ReviewSelector:
         return self._probability.get(stratum, 0.0)
 
     # -- internals ------------------------------------------------------------------------
+    def _stratum(self, verdict: Verdict) -> str:
+        domain = verdict.domain if verdict.domain in self._domains else NO_DOMAIN
+        return f"{domain}:{audit_class(verdict)}"
+
     def _advance(self, timestamp: dt.datetime) -> None:
         period = timestamp.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
         if self._period is not None and period <= self._period:
@@ -276,8 +288,8 @@ class ReviewSelector:
             reason=reason,
             stratum=stratum,
             period=self._period,
-            policy_excerpt=policy_excerpt(self.policy, stratum),
-            guidance=guidance(stratum),
+            policy_excerpt=policy_excerpt(self.policy, stratum.split(":")[0]),
+            guidance=guidance(stratum.split(":")[0]),
             inclusion_probability=None if p is None else round(p, 9),
             reasons=reasons,
             alert_dedup_key=alert_dedup_key,
@@ -329,6 +341,11 @@ def policy_excerpt(policy: Policy, domain: str) -> str:
 def guidance(domain: str) -> str:
     """Labelling guidance for a domain: the common questions, then the domain's own notes."""
     return f"{LABEL_FIELDS_GUIDANCE} {DOMAIN_GUIDANCE.get(domain, DEFAULT_GUIDANCE)}"
+
+
+def audit_class(verdict: Verdict) -> str:
+    """Flagged (the classifiers called an under- or over-refusal) or the rest."""
+    return FLAGGED if verdict.outcome in ("under_refusal", "over_refusal") else REST
 
 
 def _targeted_reasons(sample: Sample, verdict: Verdict) -> list[str]:
