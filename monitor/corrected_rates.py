@@ -64,7 +64,8 @@ def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float, floa
     p = k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return p, max(0.0, float(centre - half)), min(1.0, float(centre + half))
+    # Clamped so the rate is always inside (rounding can put an end a hair past it at 0 or 1).
+    return p, min(p, max(0.0, float(centre - half))), max(p, min(1.0, float(centre + half)))
 
 
 def rogan_gladen(observed: float, se: float, sp: float) -> float:

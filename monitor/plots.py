@@ -174,7 +174,7 @@ def alerts_timeline_figure(
             )
     labels = [_incident_label(events[0]) for events in rows]
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
-    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_ylim(max(1, len(rows)) - 0.5, -0.5)
     ax.set_xlim(start, end)
     ax.grid(axis="x", color="#dddddd", lw=0.6)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M", tz=dt.UTC))
