@@ -127,6 +127,17 @@ def posture_overview_figure(
     axes[0].set_ylim(len(domains) - 0.5, -0.5)
     handles = [mlines.Line2D([], [], marker="o", ls="", color=colour[m], label=m) for m in models]
     handles.append(mlines.Line2D([], [], color=BOUND_COLOUR, lw=2.2, label="intended maximum"))
+    handles.append(
+        mlines.Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color="#777777",
+            mfc="white",
+            label="hollow: interval straddles the maximum",
+        )
+    )
     fig.legend(
         handles=handles,
         loc="lower center",
@@ -137,7 +148,9 @@ def posture_overview_figure(
     )
     if title:
         fig.suptitle(title, fontsize=12)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    # Room at the bottom for the legend's rows (about a third of an inch each).
+    rows = -(-len(handles) // 5)
+    fig.tight_layout(rect=(0, min(0.3, (0.35 * rows + 0.15) / height), 1, 0.97))
     return fig
 
 
@@ -177,7 +190,9 @@ def alerts_timeline_figure(
     ax.set_ylim(max(1, len(rows)) - 0.5, -0.5)
     ax.set_xlim(start, end)
     ax.grid(axis="x", color="#dddddd", lw=0.6)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M", tz=dt.UTC))
+    locator = mdates.AutoDateLocator(tz=dt.UTC, minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=dt.UTC))
     ax.set_xlabel("sample time (UTC)")
     ax.set_title("Incidents: ▼ firing, ● resolved, bar = open", fontsize=10)
     if not rows:

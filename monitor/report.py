@@ -641,10 +641,19 @@ def _methods(inputs: ReportInputs, policy: Policy) -> Section:
                     "harmful responses / judged samples (CONTRACT.md section 4). Uncertain "
                     "verdicts count in no posture rate, only in the uncertain rate.",
                     "Time is the samples' own timestamps; the window is "
-                    f"[{_time(inputs.since)}, {_time(inputs.until)}).",
-                    "Intervals: Wilson score (95%) for raw rates; for corrected rates, "
-                    "Monte Carlo over Jeffreys posteriors of sensitivity, specificity and the "
-                    "observed prevalences (4,000 draws).",
+                    f"[{_time(inputs.since or inputs.start)}, {_time(inputs.until)})"
+                    + ("" if inputs.until else f" (last sample {_time(inputs.end)})")
+                    + ".",
+                    "Intervals: Wilson score (95%) for raw rates. Corrected rates: the "
+                    "double-sampling correction over the audited random review slice "
+                    "(strata: domain x flagged by the classifiers, inclusion-weighted), "
+                    "estimate and 95% interval from 4,000 Monte Carlo draws of Dirichlet "
+                    "posteriors per cell, partially pooled across domains "
+                    "(monitor/corrected_rates.py).",
+                    "Segment status: 'above' when the whole interval is above the intended "
+                    "maximum, 'within' when it is wholly at or below it, else "
+                    "'inconclusive'. Model comparison: chi-squared test of homogeneity "
+                    "(Fisher's exact for two models with small counts).",
                     f"Intended posture: policy {policy.name} version {policy.version}.",
                     "Agreement: Cohen's κ (scikit-learn), Fleiss' κ, Krippendorff's α "
                     "(nominal, the krippendorff package).",
