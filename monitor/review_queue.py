@@ -26,7 +26,8 @@ samples past the cap are counted in :attr:`ReviewSelector.capped` (the ratio est
 :mod:`monitor.corrected_rates` only need the probabilities right up to a constant per stratum).
 
 Labellers see the sample, the policy excerpt and guidance for its domain, never our verdict
-(blind labelling: showing it anchors them).
+nor the upstream grader's (blind labelling: showing either anchors them; the task's sample
+has its ``grader`` field removed).
 
 >>> from monitor.testing import make_sample, make_verdict
 >>> selector = ReviewSelector(budget_per_hour=10, seed=1)
@@ -282,9 +283,10 @@ class ReviewSelector:
         key = (self._period, reason)
         self.selected[key] = self.selected.get(key, 0) + 1
         digest = hashlib.blake2b(f"{sample.sample_id}|{reason}".encode(), digest_size=6)
+        blind = sample if sample.grader is None else msgspec.structs.replace(sample, grader=None)
         return ReviewTask(
             task_id=f"rt-{digest.hexdigest()}",
-            sample=sample,
+            sample=blind,
             reason=reason,
             stratum=stratum,
             period=self._period,

@@ -89,6 +89,7 @@ def test_grader_disagreement_and_uncertain_reasons():
     sample = make_sample("s-1", grader=grader)
     task = selector.offer(sample, make_verdict("s-1", request="disallowed", response="refused"))
     assert task is not None and task.reason == "grader_disagreement"
+    assert task.sample.grader is None  # blind: the labeller does not see the grader's call
     agreeing = make_sample("s-2", grader=grader)
     assert selector.offer(agreeing, make_verdict("s-2", request="allowed")) is None
     task = selector.offer(make_sample("s-3"), make_verdict("s-3", outcome="uncertain"))
