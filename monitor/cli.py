@@ -297,29 +297,17 @@ def review_tasks(input_path, samples, alerts, out_path, budget_per_hour, random_
 
     policy = _policy(policy_path)
     inputs = load_inputs(input_path, samples=samples, alerts=alerts,
-                         classify=_classify_fn(policy))
+                         classify=_classify_fn(policy), keep_samples=True)
     if inputs.unjoined:
         raise click.ClickException(
             f"{inputs.unjoined} verdicts have no sample: tasks need the samples (--samples)"
         )
-    by_id = {}
-    if samples:
-        from monitor.contract import decode_sample
-
-        with open(samples, "rb") as f:
-            for line in f:
-                if line.strip():
-                    try:
-                        s = decode_sample(line)
-                    except ValueError:
-                        continue
-                    by_id[s.sample_id] = s
     try:
         selector = ReviewSelector(budget_per_hour, random_share=random_share,
                                   alert_share=alert_share, seed=seed, policy=policy)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    pairs = ((by_id[r.sample_id], r.verdict) for r in inputs.records if r.sample_id in by_id)
+    pairs = ((inputs.samples[r.sample_id], r.verdict) for r in inputs.records)
     written = 0
     with open(out_path, "wb") as out:
         for task in select_tasks(pairs, inputs.alerts, selector):

@@ -73,6 +73,8 @@ class ReportInputs:
     unjoined: int = 0
     #: Records left out by the time window.
     outside_window: int = 0
+    #: The joined samples by id (only with ``keep_samples``; reports do not need them).
+    samples: dict[str, Sample] = field(default_factory=dict)
 
     @property
     def skipped(self) -> int:
@@ -111,6 +113,7 @@ def load_inputs(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     classify: Classify | None = None,
+    keep_samples: bool = False,
 ) -> ReportInputs:
     """Read and join the report's files; keep samples with ``since <= time < until``."""
     files: list[SourceFile] = []
@@ -142,6 +145,8 @@ def load_inputs(
             result.outside_window += 1
             continue
         result.records.append(record)
+        if keep_samples and sample is not None:
+            result.samples[sample.sample_id] = sample
     result.records.sort(key=lambda r: (r.timestamp is None, r.timestamp or dt.datetime.min))
     if alerts is not None:
         for alert in _read(alerts, "alerts", files, _alert.decode):

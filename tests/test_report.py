@@ -145,6 +145,22 @@ def test_combined_records_and_unjoined_verdicts(demo, tmp_path):
     )
     inputs = load_inputs(combined)
     assert len(inputs.records) == 300 and inputs.skipped == 1 and inputs.unjoined == 0
+    tasks = tmp_path / "tasks.jsonl"
+    result = CliRunner().invoke(
+        main,
+        [
+            "review",
+            "tasks",
+            "--input",
+            str(combined),
+            "--out",
+            str(tasks),
+            "--budget-per-hour",
+            "20",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert 0 < len(tasks.read_text().splitlines()) <= 20
     assert "unknown" not in {r.model for r in inputs.records}
     some = tmp_path / "verdicts.jsonl"
     some.write_bytes(b"\n".join(demo["verdicts"].read_bytes().splitlines()[:500]) + b"\n")
