@@ -120,3 +120,24 @@ def test_posture_rates_carry_the_intended_posture():
     assert (under.events, under.n, under.intended_max) == (5, 100, 0.02)
     assert under.status == "above"  # Wilson [2.15%, 11.2%] is wholly above 2%
     assert rates["m1", "uncertain_rate"].intended_max is None
+
+
+def test_corrected_interval_covers_the_truth_at_about_its_level():
+    # 20 independent populations and audits: a 95% interval should miss about once.
+    hits = 0
+    for seed in range(20):
+        verdicts, truth = _population(seed=seed, n=4000)
+        rng = random.Random(seed + 100)
+        audited, weights = {}, {}
+        for v in verdicts:
+            q = 0.3 if audit_class(v) == "flagged" else 0.03
+            if rng.random() < q:
+                audited[v.sample_id] = truth[v.sample_id]
+                weights[v.sample_id] = 1 / q
+        [row] = corrected_rates(
+            verdicts, audited, weights=weights, metrics=("under_refusal_rate",), draws=1000
+        )
+        disallowed = [t for t in truth.values() if t[0] == "disallowed"]
+        true_rate = sum(t[2] for t in disallowed) / len(disallowed)
+        hits += row.low <= true_rate <= row.high
+    assert hits >= 17
