@@ -48,7 +48,7 @@ from monitor.posture import (
     UNCERTAIN_RATE,
     UNDER_REFUSAL_RATE,
 )
-from monitor.posture_summary import PostureRate, posture_rates
+from monitor.posture_summary import PostureRate, intended_max, posture_rates
 from monitor.report_inputs import ReportInputs
 
 # -- the document model ----------------------------------------------------------------------
@@ -129,7 +129,7 @@ def build_report(
         _posture(by_dm, policy, min_n),
         _alerts(inputs),
         _models(by_model, by_dm),
-        _corrected(inputs, truth),
+        _corrected(inputs, truth, policy),
         _quality(inputs, truth),
         _agreement(inputs, truth, adjudication.queue, gold_path),
         _coverage(verdicts, truth, policy, coverage_target),
@@ -370,7 +370,7 @@ def _models(by_model: list[PostureRate], by_dm: list[PostureRate]) -> Section:
     )
 
 
-def _corrected(inputs: ReportInputs, truth: dict[str, AdjudicatedLabel]) -> Section:
+def _corrected(inputs: ReportInputs, truth: dict[str, AdjudicatedLabel], policy: Policy) -> Section:
     section = Section("corrected", "Rates corrected for classifier error")
     if not truth:
         section.blocks.append("No labels: the classifiers' error cannot be measured.")
@@ -419,7 +419,14 @@ def _corrected(inputs: ReportInputs, truth: dict[str, AdjudicatedLabel]) -> Sect
     )
     section.blocks += [
         intro,
-        Image("corrected_rates", plots.corrected_rates_figure(rows), "Raw and corrected rates"),
+        Image(
+            "corrected_rates",
+            # The figure shows the rates the policy bounds; the table shows them all.
+            plots.corrected_rates_figure(
+                [r for r in rows if intended_max(policy, r.group, r.metric) is not None]
+            ),
+            "Raw and corrected rates",
+        ),
         Table(
             [
                 "domain",
