@@ -14,7 +14,7 @@ README picture) can be made without a labelling team:
   every task, two per task, plus an adjudicator on half the ties.
 
 >>> import tempfile
->>> paths = write_demo_inputs(tempfile.mkdtemp(), samples=3000, seed=1)
+>>> paths = write_demo_inputs(tempfile.mkdtemp(), samples=500, seed=1)
 >>> sorted(paths)
 ['alerts', 'labels', 'samples', 'tasks', 'verdicts']
 """
