@@ -213,16 +213,77 @@ def speed(rng: np.random.Generator) -> None:
     )
 
 
+def pipeline_check(rng: np.random.Generator, quick: bool) -> None:
+    """The lead's end-to-end figures: 2% -> 6% and 20 in-control segments x 20,000."""
+    trials = 100 if quick else 400
+    o = oracle(0.02, 0.06, ARL)["delay_steady_state"]
+    out("\n5. pipeline check (PostureShift() learning its baseline from nothing)")
+    for pre in (5000, 20000):
+        d, s = shift_delay(0.02, 0.06, pre, trials, rng)
+        out(
+            f"   2% -> 6% after {pre:>5} samples: delay {d:6.1f} +- {s:4.1f}"
+            f"  (oracle {o:.1f}, ratio {d / o:.2f})"
+        )
+    reps = 10 if quick else 50
+    for p0 in P0S:
+        counts = []
+        for _ in range(reps):
+            n = 0
+            for _ in range(20):
+                det, xs, off = PostureShift(), rng.random(20_000) < p0, 0
+                while (i := det.update_many(xs[off:])) is not None:
+                    n += 1
+                    off += i + 1
+            counts.append(n)
+        c = np.asarray(counts, float)
+        out(
+            f"   p0 {p0}: false alarms per 20 segments x 20,000 samples: mean {c.mean():.2f}"
+            f" +- {c.std(ddof=1) / math.sqrt(reps):.2f} over {reps} repetitions"
+            f" (4.0 at ARL exactly 1e5)"
+        )
+
+
+def calibrate_multiplier(rng: np.random.Generator, quick: bool) -> None:
+    """How ARL_MULTIPLIER was chosen: measured ARL of the combined charts, each chart
+    calibrated (Brook–Evans) to multiplier x 1e5, baseline known."""
+    from monitor import posture_shift as ps
+
+    total = int(1e7 if quick else 5e7)
+    out(
+        "\ncalibration of ARL_MULTIPLIER (combined ARL, baseline known,"
+        f" {total:.0e} samples per cell)"
+    )
+    saved = dict(ps.ARL_MULTIPLIER)
+    try:
+        for two_sided, ms in ((False, (2.4, 3.2, 4.0)), (True, (4.0, 5.0, 6.0))):
+            k = len(ps.UP_RATIOS) + (len(ps.DOWN_RATIOS) if two_sided else 0)
+            for m in ms:
+                ps.ARL_MULTIPLIER[k] = m
+                ps._config.cache_clear()
+                cells = []
+                for p0 in P0S:
+                    arl, alarms = shift_arl(p0, total, rng, baseline=p0, two_sided=two_sided)
+                    cells.append(f"p0 {p0}: {arl:7.0f} +- {arl / math.sqrt(max(alarms, 1)):5.0f}")
+                out(f"   {k} charts, multiplier {m}: " + "; ".join(cells))
+    finally:
+        ps.ARL_MULTIPLIER.update(saved)
+        ps._config.cache_clear()
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="about 1 minute, wider error bars")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--no-river", action="store_true", help="skip ADWIN and PageHinkley")
+    ap.add_argument("--calibrate", action="store_true", help="only re-measure the ARL multipliers")
     args = ap.parse_args(argv)
     rng = np.random.default_rng(args.seed)
+    if args.calibrate:
+        calibrate_multiplier(rng, args.quick)
+        return
     q = args.quick
-    arl_total = int(1e7 if q else 1e8)
-    trials = 150 if q else 1000
+    arl_total = int(1e7 if q else 5e7)
+    trials = 150 if q else 500
     t0 = time.time()
 
     out(f"in-control ARL target {ARL:.0e}; delays after {PRE} in-control samples unless said")
@@ -345,6 +406,7 @@ def main(argv: list[str] | None = None) -> None:
             ns = (time.perf_counter() - t) / len(xs) * 1e9
             out(f"   river {name}: {ns:.0f} ns/update")
 
+    pipeline_check(rng, q)
     speed(rng)
     out(f"\ntotal {time.time() - t0:.0f} s")
 

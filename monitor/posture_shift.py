@@ -21,7 +21,7 @@ DOWN_RATIOS: tuple[float, ...] = (0.65, 0.4)
 # ``arl * ARL_MULTIPLIER[n_charts]``; the charts watch the same stream, so their alarms are
 # strongly correlated and the combined ARL sits between arl * multiplier / n_charts and
 # arl * multiplier. The multipliers come from simulating the combined detector
-# (bench/bench_drift.py --calibrate) with a ~10% margin, so the measured ARL is >= arl.
+# (python -m bench.bench_drift --calibrate) with a margin, so the measured ARL is >= arl.
 ARL_MULTIPLIER: dict[int, float] = {4: 3.2, 6: 5.0}
 
 CAUTION = 1.0  # standard errors; with min_events=20 this keeps young streams in budget
