@@ -27,6 +27,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+if __package__ in (None, ""):  # run as a script: python bench/bench_drift.py
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+
 from monitor._arl import oracle
 from monitor.posture_shift import PostureShift
 

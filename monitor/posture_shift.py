@@ -109,6 +109,8 @@ class _Config:
                 d = _Design(rate, rate_down, self)
             else:
                 d = _Design(*(math.exp(k / _BUCKETS_PER_NAT) for k in key), self)
+            if len(self._designs) > 4096:  # exact (given) baselines are unbounded in number
+                self._designs.clear()
             self._designs[key] = d
         return d
 
@@ -129,12 +131,15 @@ class PostureShift:
     chart's in-control average run length is computed exactly with the Brook–Evans Markov
     chain, and together the charts meet the target ``arl`` (samples between false alarms).
 
-    The baseline is learned in a warm-up of ``warmup`` samples under a Beta prior, then kept
-    up to date from stretches the charts judged in control (so a change in progress does not
-    leak into its own baseline). Until the estimate is precise the charts are tuned to a
-    slightly higher rate (``caution`` standard errors above it), which keeps a young stream
-    from raising false alarms. After an alarm the baseline is learned afresh from the new
-    regime (``relearn_after_alarm``). Rates below ``min_rate`` are watched as ``min_rate``.
+    The baseline is learned in a warm-up (``warmup`` samples and ``min_events`` events, at
+    most ``max_warmup`` samples) under a Beta prior, then kept up to date from the stretches
+    that end with every chart back at zero: a change the charts are tracking stays out of
+    its own baseline. Until the estimate is precise the rise charts are tuned to a slightly
+    higher rate and the fall charts to a lower one (``caution`` standard errors), which
+    keeps young streams within the false-alarm budget; the price is slower detection of
+    small shifts (1.5x) in a stream's first few dozen events. After an alarm the baseline
+    is learned afresh, seeded with the window that best explains the alarm
+    (``relearn_after_alarm``). Rates below ``min_rate`` are watched as ``min_rate``.
 
     Work per sample is a counter increment; the charts only move on a 1 (or when a fall
     chart is due), so ``update_many`` runs at tens of millions of samples a second.
@@ -248,14 +253,12 @@ class PostureShift:
         self._exo = [0] * k
         self._z = 0
         self._pn = self._po = 0
+        self._bn = self._bo = 0.0  # baseline evidence: samples, events
         if baseline is None:
-            self._bn = self._bo = 0.0
             self._design = None
             self._start_warmup()
         else:
-            self._bn, self._bo = 0.0, 0.0
             self._design = self._cfg.design(float(baseline), float(baseline), exact=True)
-            self._bn, self._bo = 1.0, float(baseline)  # baseline reads back as given
             self._warm = 0
             self._restart_charts()
 
