@@ -60,7 +60,7 @@ class AnomalyRate:
     ...     if detector.update(x):
     ...         print(f"novel traffic at {i}: {detector.observed:.2f} anomalous")
     ...         break
-    novel traffic at 6050: 0.12 anomalous
+    novel traffic at 6045: 0.11 anomalous
 
     References
     ----------

@@ -102,8 +102,21 @@ def test_rare_events_and_zero_rate():
     assert det.update_many(bern(rng, 0.02, 2_000)) is not None
 
 
+def test_warmup_waits_for_enough_events():
+    det = PostureShift(warmup=100, min_events=5, max_warmup=1000)
+    det.update_many(np.zeros(100, dtype=bool))
+    assert det.in_warmup  # 100 samples but no event yet
+    det.update_many(np.ones(5, dtype=bool))
+    assert not det.in_warmup
+    rare = PostureShift(warmup=100, min_events=5, max_warmup=1000)
+    rare.update_many(np.zeros(999, dtype=bool))
+    assert rare.in_warmup
+    rare.update(0)
+    assert not rare.in_warmup  # a rate near zero: the cap ends it
+
+
 def test_warmup_and_attributes():
-    det = PostureShift(warmup=100)
+    det = PostureShift(warmup=100, min_events=1)
     assert det.in_warmup and det.n == 0
     for _ in range(99):
         assert not det.update(0)
