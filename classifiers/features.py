@@ -22,8 +22,8 @@ from classifiers.tool_calls import risk_cues, tool_call_text
 from monitor.contract import ToolCall
 
 #: Feature blocks a :class:`Featurizer` can use; ``embed`` needs the ``wordllama`` package.
-BLOCKS = ("words", "chars", "cues", "embed")
-DEFAULT_BLOCKS = ("words", "cues", "embed")
+BLOCKS = ("words", "opening", "chars", "cues", "embed")
+DEFAULT_BLOCKS = ("words", "opening", "cues", "embed")
 
 # Refusals show in the opening and the close; the middle of a long answer adds little
 # and costs time, so texts are clipped to head + tail.
@@ -181,6 +181,9 @@ class Featurizer:
         self._chars = HashingVectorizer(
             n_features=n, analyzer="char_wb", ngram_range=(3, 5), alternate_sign=False
         )
+        self._opening = HashingVectorizer(
+            n_features=2**14, ngram_range=(1, 3), alternate_sign=False
+        )
         self._tools = HashingVectorizer(n_features=2**12, token_pattern=r"[\w./-]+")
         self.request_dim = self._dim(request=True)
         self.response_dim = self._dim(request=False)
@@ -190,6 +193,7 @@ class Featurizer:
         # Refusal cues describe responses; the embedding carries the request's meaning.
         dims = {
             "words": n,
+            "opening": 0 if request else 2**14,
             "chars": n,
             "cues": 0 if request else _N_CUES,
             "embed": 256 if request else 0,
@@ -202,6 +206,8 @@ class Featurizer:
         clipped = [_clip(t, _HEAD, _TAIL) for t in texts]
         if "words" in self.blocks:
             parts.append(self._words.transform(clipped))
+        if not request and "opening" in self.blocks:
+            parts.append(self._opening.transform([t[:_OPENING] for t in texts]))
         if "chars" in self.blocks:
             parts.append(self._chars.transform([_clip(t, _CHAR_HEAD, _CHAR_TAIL) for t in texts]))
         if not request and "cues" in self.blocks:
