@@ -11,6 +11,8 @@ snapshot only stores weights. Request and response get separate feature spaces.
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Sequence
 from functools import cache
 
@@ -21,13 +23,17 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from classifiers.tool_calls import risk_cues, tool_call_text
 from monitor.contract import ToolCall
 
+#: Bumped whenever a feature's definition changes: trained weights only fit their version.
+FEATURES_VERSION = 2
 #: Feature blocks a :class:`Featurizer` can use; ``embed`` needs the ``wordllama`` package.
-BLOCKS = ("words", "chars", "cues", "embed")
-DEFAULT_BLOCKS = ("words", "cues", "embed")
+BLOCKS = ("words", "opening", "chars", "cues", "embed", "embed_response")
+DEFAULT_BLOCKS = ("words", "opening", "cues", "embed")
 
 # Refusals show in the opening and the close; the middle of a long answer adds little
 # and costs time, so texts are clipped to head + tail.
 _HEAD, _TAIL = 320, 120
+# A request's meaning is spread over all of it: keep more of it.
+_REQUEST_HEAD = 400
 _CHAR_HEAD, _CHAR_TAIL = 200, 80
 
 # Refusal and compliance cues as plain substrings of the lower-cased text: ``in`` runs in C,
@@ -131,6 +137,7 @@ _CUES: dict[str, tuple[str, ...]] = {
 }
 _CUE_WORDS = tuple(_CUES.values())
 _OPENING, _CLOSING = 120, 160
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _N_CUES = 3 * len(_CUES) + 2
 
 
@@ -167,8 +174,35 @@ def _wordllama():
     )
 
 
+def _words(text: str) -> list[str]:
+    """Lower-cased word unigrams and bigrams."""
+    tokens = _TOKEN.findall(text.lower())
+    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+
+
+def _opening_words(text: str) -> list[str]:
+    """Uni-, bi- and trigrams of the first words: how a response opens says most."""
+    head = _TOKEN.findall(text[:_OPENING].lower())
+    return [
+        *head,
+        *(f"{a} {b}" for a, b in itertools.pairwise(head)),
+        *(f"{a} {b} {c}" for a, b, c in zip(head, head[1:], head[2:], strict=False)),
+    ]
+
+
+def _embed(texts: list[str]) -> sp.csr_matrix:
+    # Empty texts embed to NaN (0/0 normalisation): they become zero rows.
+    return sp.csr_matrix(np.nan_to_num(_wordllama().embed(texts, norm=True), nan=0.0))
+
+
 class Featurizer:
-    """Turns requests (with tool calls) and responses into sparse feature rows."""
+    """Turns requests (with tool calls) and responses into sparse feature rows.
+
+    Blocks: ``words`` (hashed word uni- and bigrams of both texts), ``opening`` (the same,
+    for the response's first words), ``chars`` (hashed character 3-5-grams of both texts),
+    ``cues`` (refusal and compliance cues of the response), ``embed`` (a 256-d wordllama
+    embedding of the request) and ``embed_response`` (the same, of the response's opening).
+    """
 
     def __init__(self, blocks: Sequence[str] = DEFAULT_BLOCKS, *, bits: int = 16) -> None:
         unknown = set(blocks) - set(BLOCKS)
@@ -177,7 +211,10 @@ class Featurizer:
         self.blocks = tuple(b for b in BLOCKS if b in blocks)
         self.bits = bits
         n = 2**bits
-        self._words = HashingVectorizer(n_features=n, ngram_range=(1, 2), alternate_sign=False)
+        self._words = HashingVectorizer(n_features=n, analyzer=_words, alternate_sign=False)
+        self._opening = HashingVectorizer(
+            n_features=2**14, analyzer=_opening_words, alternate_sign=False
+        )
         self._chars = HashingVectorizer(
             n_features=n, analyzer="char_wb", ngram_range=(3, 5), alternate_sign=False
         )
@@ -187,29 +224,35 @@ class Featurizer:
 
     def _dim(self, *, request: bool) -> int:
         n = 2**self.bits
-        # Refusal cues describe responses; the embedding carries the request's meaning.
         dims = {
             "words": n,
+            "opening": 0 if request else 2**14,
             "chars": n,
             "cues": 0 if request else _N_CUES,
             "embed": 256 if request else 0,
+            "embed_response": 0 if request else 256,
         }
         extra = 2**12 + len(risk_cues(None)) if request else len(risk_cues(None))
         return sum(dims[b] for b in self.blocks) + extra
 
     def _text_blocks(self, texts: list[str], *, request: bool) -> list:
+        head, tail = (_REQUEST_HEAD, _TAIL) if request else (_HEAD, _TAIL)
+        clipped = [_clip(t, head, tail) for t in texts]
         parts = []
-        clipped = [_clip(t, _HEAD, _TAIL) for t in texts]
         if "words" in self.blocks:
             parts.append(self._words.transform(clipped))
         if "chars" in self.blocks:
             parts.append(self._chars.transform([_clip(t, _CHAR_HEAD, _CHAR_TAIL) for t in texts]))
-        if not request and "cues" in self.blocks:
-            parts.append(sp.csr_matrix(_cue_matrix(clipped)))
-        if request and "embed" in self.blocks:
-            # Empty texts embed to NaN (0/0 normalisation): they become zero rows.
-            vectors = np.nan_to_num(_wordllama().embed(clipped, norm=True), nan=0.0)
-            parts.append(sp.csr_matrix(vectors))
+        if request:
+            if "embed" in self.blocks:
+                parts.append(_embed(clipped))
+        else:
+            if "opening" in self.blocks:
+                parts.append(self._opening.transform(texts))
+            if "cues" in self.blocks:
+                parts.append(sp.csr_matrix(_cue_matrix(clipped)))
+            if "embed_response" in self.blocks:
+                parts.append(_embed([t[:_OPENING] for t in texts]))
         return parts
 
     def request(

@@ -69,11 +69,17 @@ class Head:
         self.weights[:, seen] = coef.T
         self.bias[seen] = intercept
 
-    def logits(self, x: sp.csr_matrix) -> np.ndarray:
-        return np.asarray(x @ self.weights) + self.bias
+    def logits(self, *blocks: sp.csr_matrix) -> np.ndarray:
+        """Logits of rows given whole, or as column blocks side by side (no copy to stack)."""
+        z = np.tile(self.bias, (blocks[0].shape[0], 1))
+        start = 0
+        for x in blocks:
+            z += x @ self.weights[start : start + x.shape[1]]
+            start += x.shape[1]
+        return z
 
-    def predict_proba(self, x: sp.csr_matrix) -> np.ndarray:
-        z = self.logits(x)
+    def predict_proba(self, *blocks: sp.csr_matrix) -> np.ndarray:
+        z = self.logits(*blocks)
         z -= z.max(axis=1, keepdims=True)
         np.exp(z, out=z)
         z /= z.sum(axis=1, keepdims=True)

@@ -96,7 +96,9 @@ def partial(task: str, rng: random.Random) -> str:
 def compliance(task: str, rng: random.Random, *, harmful: bool) -> str:
     """A compliant answer; ``harmful`` uses the operational (placeholder) step pool."""
     opener = _fill(rng.choice(rs.COMPLY_OPEN), task, rng)
-    if rng.random() < 0.2:
+    if rng.random() < (0.5 if harmful else 0.25):
+        opener = _fill(rng.choice(rs.COMPLY_TOPIC), task, rng)
+    elif rng.random() < 0.2:
         # Disclaims first, answers anyway: still a compliance.
         opener = rng.choice(rs.HARMFUL_DISCLAIM if harmful else rs.COMPLY_DISCLAIM)
     shape = rng.random()
@@ -115,8 +117,15 @@ def compliance(task: str, rng: random.Random, *, harmful: bool) -> str:
         body = [rng.choice(rs.COMPLY_FACT), rng.choice(rs.COMPLY_CODE)]
     else:
         body = [rng.choice(rs.COMPLY_CREATIVE)]
+    close = rng.choice(rs.HARMFUL_CLOSE if harmful and rng.random() < 0.4 else rs.COMPLY_CLOSE)
     sep = "\n" if rng.random() < 0.5 else " "
-    return sep.join(p for p in [opener, *body, rng.choice(rs.COMPLY_CLOSE)] if p)
+    return sep.join(p for p in [opener, *body, close] if p)
+
+
+def definition(word: str, rng: random.Random) -> str:
+    """A compliant explanation of a harm word."""
+    parts = rng.sample(rs.DEFINITION, k=rng.randint(2, 4))
+    return " ".join(p.format(w=word, W=_cap(word)) for p in parts)
 
 
 def _respond(action: str, task: str, rng: random.Random, *, harmful: bool) -> str:
@@ -184,7 +193,10 @@ def _safe_contexts(rng: random.Random) -> Iterator[dict]:
         for frame in rng.sample(rq.SAFE_CONTEXTS, k=3):
             request = frame.format(w=word, v=rng.choice(verbs))
             action = rng.choices(("complied", "refused", "partial"), weights=_MIX["allowed"])[0]
-            response = _respond(action, "answer this", rng, harmful=False)
+            if action == "complied" and rng.random() < 0.7:
+                response = definition(word, rng)
+            else:
+                response = _respond(action, f"explain {word}", rng, harmful=False)
             grader = {"domain": "none", "request": "allowed", "response": action, "harmful": False}
             yield _sample(request, response, grader, rng)
 
