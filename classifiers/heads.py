@@ -97,6 +97,18 @@ class Head:
         self.bias -= step * grad.astype(np.float32)
         self.updates += 1
 
+    def learn_batch(self, x: sp.csr_matrix, y: np.ndarray, weight: float = 1.0) -> None:
+        """One gradient step on the summed log loss of a small batch of labelled rows: per-row
+        SGD steps taken at the same weights, vectorised (labels arrive a few per batch)."""
+        if x.shape[0] == 0:
+            return
+        grad = self.predict_proba(x)
+        grad[np.arange(x.shape[0]), y] -= 1.0
+        step = self.learning_rate * weight
+        self.weights -= (step * (x.T @ grad)).astype(np.float32)
+        self.bias -= (step * grad.sum(axis=0)).astype(np.float32)
+        self.updates += x.shape[0]
+
     def state(self) -> dict[str, np.ndarray]:
         return {"weights": self.weights, "bias": self.bias, "updates": np.array(self.updates)}
 

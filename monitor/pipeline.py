@@ -65,6 +65,8 @@ class Classifier(Protocol):
 
     def learn(self, sample: Sample, label: Label | Grader) -> None: ...
 
+    def learn_many(self, samples: Sequence[Sample], labels: Sequence[Label | Grader]) -> None: ...
+
 
 SegmentKey = tuple[str, str, str]  # (domain, model, surface)
 
@@ -121,11 +123,12 @@ class Pipeline:
         """Judge a batch of samples (in stream order) and run every rule they touch."""
         verdicts = self.classifier.classify(samples)
         result = BatchResult(verdicts, [], set())
+        graded: list[Sample] = []
         for i, (sample, verdict) in enumerate(zip(samples, verdicts, strict=True)):
             if sample.grader is not None:
                 verdict = apply_grader(verdict, sample.grader, self._domains, self.margin)
                 verdicts[i] = verdict
-                self.classifier.learn(sample, sample.grader)
+                graded.append(sample)
             self.labels.add_sample(sample)
             key = (verdict.domain, sample.model, sample.surface)
             result.touched.add(key)
@@ -133,6 +136,9 @@ class Pipeline:
             self._observe(key, sample, verdict, result)
             if self._watch_mix:
                 self._observe_mix(sample, verdict, result)
+        # Test, then train: the batch was judged before its grader verdicts are learned.
+        if graded:
+            self.classifier.learn_many(graded, [s.grader for s in graded])
         self.samples_seen += len(samples)
         return result
 
