@@ -30,8 +30,14 @@ _MAX_BODY = 64 * 1024
 
 
 class AckServer:
-    def __init__(self, router: AlertRouter, *, host: str = "127.0.0.1", port: int = 0,
-                 env: Mapping[str, str] = os.environ) -> None:
+    def __init__(
+        self,
+        router: AlertRouter,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        env: Mapping[str, str] = os.environ,
+    ) -> None:
         self.router = router
         token = env.get(router.alerting.ack.token_env, "")
         self._token = token.encode() if token else b""
@@ -58,7 +64,8 @@ class AckServer:
                 header = self.headers.get("Authorization", "")
                 scheme, _, given = header.partition(" ")
                 ok = scheme.lower() == "bearer" and hmac.compare_digest(
-                    given.strip().encode(), server._token)
+                    given.strip().encode(), server._token
+                )
                 if not ok:
                     self._reply(401, {"error": "missing or wrong bearer token"})
                 return ok
@@ -76,10 +83,22 @@ class AckServer:
                 if self.path.rstrip("/") != "/v1/alerts":
                     self._reply(404, {"error": "not found"})
                     return
-                self._reply(200, {"alerts": [
-                    {"dedup_key": i.dedup_key, "status": i.status, "severity": i.severity,
-                     "tier": i.tier, "acknowledged_by": i.acked_by, "labels": i.labels}
-                    for i in server.router.incidents()]})
+                self._reply(
+                    200,
+                    {
+                        "alerts": [
+                            {
+                                "dedup_key": i.dedup_key,
+                                "status": i.status,
+                                "severity": i.severity,
+                                "tier": i.tier,
+                                "acknowledged_by": i.acked_by,
+                                "labels": i.labels,
+                            }
+                            for i in server.router.incidents()
+                        ]
+                    },
+                )
 
             def do_POST(self) -> None:
                 if not self._authorized():
@@ -99,9 +118,12 @@ class AckServer:
                     return
                 if parts == ["v1", "silences"]:
                     try:
-                        s = server.router.silence(body["matchers"], float(body["duration_s"]),
-                                                  created_by=str(body.get("by", "api")),
-                                                  comment=str(body.get("comment", "")))
+                        s = server.router.silence(
+                            body["matchers"],
+                            float(body["duration_s"]),
+                            created_by=str(body.get("by", "api")),
+                            comment=str(body.get("comment", "")),
+                        )
                     except (KeyError, TypeError, ValueError) as exc:
                         self._reply(400, {"error": f"bad silence: {exc}"})
                         return
@@ -113,8 +135,9 @@ class AckServer:
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self.url = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="alerts-ack",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="alerts-ack", daemon=True
+        )
 
     def start(self) -> AckServer:
         self._thread.start()

@@ -10,12 +10,14 @@ its key (``routing_key_env``, ``webhook_url_env``, ``secret_env``, ...). Example
         severities: [critical, high]          # routing by severity (default: all)
         escalate_to: safety-oncall-secondary  # next tier for unacknowledged critical alerts
         fallback: safety-oncall-slack         # takes what this receiver cannot deliver
-      cyber-policy-tickets:
+      _jira_defaults: &jira                   # names starting with `_` are templates
         type: jira
         base_url: https://example.atlassian.net
-        project_key: CYB
         email_env: SM_JIRA_EMAIL
-        api_token_env: SM_JIRA_TOKEN
+        api_token_env: SM_JIRA_API_TOKEN
+      cyber-policy-tickets:
+        <<: *jira
+        project_key: CYB
     alerting:
       inhibit_rules:
         - source: {rule: posture_breach}
@@ -192,6 +194,8 @@ class AlertingConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ack: AckConfig = AckConfig()
     #: Seconds between lifecycle evaluations (repeats, escalations, silence expiry).
     tick_interval_s: float = 1.0
+    #: Days the outbox keeps finished notifications and journal events (dead letters stay).
+    retention_days: float = 7.0
 
 
 def _where(policy: Policy, *path: object) -> str:
@@ -202,6 +206,8 @@ def load_receivers(policy: Policy, env: Mapping[str, str]) -> dict[str, Receiver
     """Validate ``policy.receivers``; every ``*_env`` must name a set environment variable."""
     out: dict[str, ReceiverConfig] = {}
     for name, body in policy.receivers.items():
+        if name.startswith("_"):
+            continue  # a template for YAML anchors (e.g. `_jira_defaults: &jira`), not a receiver
         if not isinstance(body, dict):
             raise ConfigError(f"{_where(policy, 'receivers', name)}: a receiver is a mapping")
         for key, env_key in _SECRET_KEYS.items():
@@ -234,7 +240,9 @@ def load_receivers(policy: Policy, env: Mapping[str, str]) -> dict[str, Receiver
                 )
         for ref in ("escalate_to", "fallback"):
             target = getattr(cfg, ref)
-            if target is not None and (target not in policy.receivers or target == name):
+            if target is not None and (
+                target not in policy.receivers or target == name or target.startswith("_")
+            ):
                 raise ConfigError(
                     f"{_where(policy, 'receivers', name, ref)}: {target!r} names no other receiver"
                 )
@@ -308,6 +316,8 @@ def load_alerting(policy: Policy) -> AlertingConfig:
                     f"{_where(policy, 'alerting', 'maintenance_windows', i)}: "
                     f"unknown label {label!r}"
                 )
+    if cfg.retention_days <= 0:
+        raise ConfigError(f"{_where(policy, 'alerting', 'retention_days')}: must be > 0")
     if cfg.tick_interval_s <= 0:
         raise ConfigError(f"{_where(policy, 'alerting', 'tick_interval_s')}: must be > 0")
     return cfg

@@ -64,14 +64,7 @@ class ReceiverWorker:
             else None
         )
         self._hold_until = 0.0
-        self._client: httpx.Client | None = None
-        if receiver.uses_http:
-            self._client = httpx.Client(
-                timeout=httpx.Timeout(self.cfg.timeout_s, connect=min(self.cfg.timeout_s, 5.0)),
-                limits=httpx.Limits(max_connections=2, max_keepalive_connections=1),
-                trust_env=False,
-                follow_redirects=False,
-            )
+        self._client: httpx.Client | None = None  # made on first send (TLS setup is slow)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -99,6 +92,13 @@ class ReceiverWorker:
             if wait > 0:
                 self._metrics.rate_limited.labels(self.name).inc()
                 return wait
+        if self._client is None and self.receiver.uses_http:
+            self._client = httpx.Client(
+                timeout=httpx.Timeout(self.cfg.timeout_s, connect=min(self.cfg.timeout_s, 5.0)),
+                limits=httpx.Limits(max_connections=2, max_keepalive_connections=1),
+                trust_env=False,
+                follow_redirects=False,
+            )
         try:
             result = self.receiver.send(batch, self._client)
         except Exception as exc:  # a bug or odd answer in a receiver must not kill the worker
@@ -113,8 +113,12 @@ class ReceiverWorker:
             for n in batch:
                 self._metrics.latency.labels(self.name).observe(max(done - n.enqueued_at, 0.0))
                 self._metrics.notifications.labels(self.name, n.kind, "delivered").inc()
-            _log.debug("delivered", receiver=self.name, count=len(batch),
-                       kinds=sorted({n.kind for n in batch}))
+            _log.debug(
+                "delivered",
+                receiver=self.name,
+                count=len(batch),
+                kinds=sorted({n.kind for n in batch}),
+            )
             return 0.0
         self._failed(batch, result, done)
         return 0.0
@@ -128,22 +132,36 @@ class ReceiverWorker:
         retry: list[Notification] = []
         for n in batch:
             attempts = n.attempts + 1
-            if (not result.retryable or attempts >= self.cfg.max_attempts
-                    or now - n.enqueued_at >= self.cfg.max_age_s):
-                _log.warning("delivery_failed", receiver=self.name, kind=n.kind,
-                             dedup_key=n.dedup_key, attempts=attempts, error=result.error)
+            if (
+                not result.retryable
+                or attempts >= self.cfg.max_attempts
+                or now - n.enqueued_at >= self.cfg.max_age_s
+            ):
+                _log.warning(
+                    "delivery_failed",
+                    receiver=self.name,
+                    kind=n.kind,
+                    dedup_key=n.dedup_key,
+                    attempts=attempts,
+                    error=result.error,
+                )
                 self._on_failed(n, result.error)
             else:
                 retry.append(n)
         if retry:
             attempts = max(n.attempts for n in retry) + 1
-            delay = backoff(attempts, self.cfg.backoff_initial_s, self.cfg.backoff_max_s,
-                            self._rng)
+            delay = backoff(attempts, self.cfg.backoff_initial_s, self.cfg.backoff_max_s, self._rng)
             if result.retry_after is not None:
                 delay = result.retry_after
             self._outbox.mark_retry(retry, now + delay, result.error)
-            _log.info("delivery_retry", receiver=self.name, count=len(retry),
-                      attempts=attempts, delay_s=round(delay, 3), error=result.error)
+            _log.info(
+                "delivery_retry",
+                receiver=self.name,
+                count=len(retry),
+                attempts=attempts,
+                delay_s=round(delay, 3),
+                error=result.error,
+            )
 
     def _expire_stale(self, now: float) -> None:
         """While the breaker is open, hand notifications past ``max_age_s`` to the fallback."""
@@ -153,8 +171,7 @@ class ReceiverWorker:
 
     # -- thread
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name=f"alerts-{self.name}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=f"alerts-{self.name}", daemon=True)
         self._thread.start()
 
     def wake(self) -> None:

@@ -33,6 +33,7 @@ from alerts.config import (
     repeat_interval,
 )
 from alerts.inhibition import inhibited
+from alerts.matching import matches
 from alerts.metrics import AlertMetrics
 from alerts.outbox import Incident, Notification, Outbox, idempotency_key
 from alerts.receivers.base import Receiver
@@ -87,6 +88,8 @@ class Lifecycle:
         self._metrics = metrics
         self._on_record = on_record
         self._pending_records: list[msgspec.Struct] = []
+        # Labels of active incidents (for inhibition), kept in step with the outbox.
+        self._active: dict[str, dict[str, str]] = outbox.active_labels()
 
     # -- entry points (each one transaction)
     def on_event(self, event: AlertEvent, now: float) -> bool:
@@ -99,26 +102,53 @@ class Lifecycle:
             if event.status == "firing":
                 if inc is None or not inc.active:
                     epoch = inc.epoch + 1 if inc is not None else 1
-                    inc = Incident(event.dedup_key, "firing", epoch, event.severity, labels,
-                                   event, now, None, None, None, 0, None, None)
+                    inc = Incident(
+                        event.dedup_key,
+                        "firing",
+                        epoch,
+                        event.severity,
+                        labels,
+                        event,
+                        now,
+                        None,
+                        None,
+                        None,
+                        0,
+                        None,
+                        None,
+                    )
                 else:
                     inc.event, inc.labels, inc.severity = event, labels, event.severity
                 self._outbox.save_incident(tx, inc, now)
+                self._active[inc.dedup_key] = labels
                 silences = self._outbox.silences(now)
-                active = [i.labels for i in self._outbox.active_incidents(tx)]
-                changed = self._evaluate(tx, inc, now, active, silences, count_suppressed=True)
+                changed = self._evaluate(
+                    tx, inc, now, list(self._active.values()), silences, count_suppressed=True
+                )
             else:
                 if inc is None or not inc.active:
                     _log.info("resolve_without_incident", dedup_key=event.dedup_key)
                     return False
                 inc.status, inc.resolved_at, inc.event = "resolved", now, event
                 self._outbox.save_incident(tx, inc, now)
+                self._active.pop(inc.dedup_key, None)
                 for receiver, (tier, *_rest) in self._outbox.notified(
                     tx, inc.dedup_key, inc.epoch
                 ).items():
                     self._enqueue(tx, inc, receiver, "resolve", 0, tier, now)
-                # A resolved source may release inhibited alerts: re-evaluate the rest.
-                self._evaluate_all(tx, now)
+                # A resolved source may release inhibited alerts: re-evaluate those.
+                released = [
+                    k
+                    for k, lab in self._active.items()
+                    if any(matches(r.target, lab) for r in self._alerting.inhibit_rules)
+                ]
+                if released:
+                    silences = self._outbox.silences(now)
+                    active = list(self._active.values())
+                    for key in released:
+                        other = self._outbox.incident(tx, key)
+                        if other is not None:
+                            self._evaluate(tx, other, now, active, silences)
                 changed = True
         self._flush_records()
         return changed
@@ -158,6 +188,7 @@ class Lifecycle:
 
     def _evaluate_all(self, tx: sqlite3.Connection, now: float) -> None:
         incidents = self._outbox.active_incidents(tx)
+        self._active = {i.dedup_key: i.labels for i in incidents}
         self._metrics.active.set(len(incidents))
         if not incidents:
             return
@@ -166,16 +197,24 @@ class Lifecycle:
         for inc in incidents:
             self._evaluate(tx, inc, now, active, silences)
 
-    def _mute_reason(self, inc: Incident, now: float, active: list[dict[str, str]],
-                     silences: list[Silence]) -> str | None:
+    def _mute_reason(
+        self, inc: Incident, now: float, active: list[dict[str, str]], silences: list[Silence]
+    ) -> str | None:
         reason = suppression_reason(inc.labels, now, silences, self._alerting.maintenance_windows)
         if reason is None and inhibited(inc.labels, active, self._alerting.inhibit_rules):
             reason = "inhibited"
         return reason
 
-    def _evaluate(self, tx: sqlite3.Connection, inc: Incident, now: float,
-                  active: list[dict[str, str]], silences: list[Silence],
-                  *, count_suppressed: bool = False) -> bool:
+    def _evaluate(
+        self,
+        tx: sqlite3.Connection,
+        inc: Incident,
+        now: float,
+        active: list[dict[str, str]],
+        silences: list[Silence],
+        *,
+        count_suppressed: bool = False,
+    ) -> bool:
         if not inc.active:
             return False
         tiers = self._routing.tiers(inc.labels)
@@ -185,8 +224,13 @@ class Lifecycle:
         notified = self._outbox.notified(tx, inc.dedup_key, inc.epoch)
         changed = False
         dirty = False
-        if (inc.severity == "critical" and inc.status == "firing" and reason is None
-                and inc.notified_at is not None and inc.tier + 1 < len(tiers)):
+        if (
+            inc.severity == "critical"
+            and inc.status == "firing"
+            and reason is None
+            and inc.notified_at is not None
+            and inc.tier + 1 < len(tiers)
+        ):
             window = self._routing.escalation_window(inc.labels)
             since = inc.tier_at or inc.notified_at
             if now - since >= window:
@@ -194,14 +238,24 @@ class Lifecycle:
                 inc.tier_at = now
                 dirty = True
                 record = EscalationEvent(
-                    "escalation", inc.dedup_key, inc.event.alert_id, inc.severity,
-                    inc.event.rule, inc.event.metric, inc.tier, list(tiers[inc.tier]), iso(now),
-                    round(now - inc.notified_at, 3), inc.event)
+                    "escalation",
+                    inc.dedup_key,
+                    inc.event.alert_id,
+                    inc.severity,
+                    inc.event.rule,
+                    inc.event.metric,
+                    inc.tier,
+                    list(tiers[inc.tier]),
+                    iso(now),
+                    round(now - inc.notified_at, 3),
+                    inc.event,
+                )
                 self._outbox.append_event(tx, "escalation", inc.dedup_key, now, record)
                 self._pending_records.append(record)
                 self._metrics.escalations.labels(inc.severity).inc()
-                _log.warning("escalated", dedup_key=inc.dedup_key, tier=inc.tier,
-                             receivers=tiers[inc.tier])
+                _log.warning(
+                    "escalated", dedup_key=inc.dedup_key, tier=inc.tier, receivers=tiers[inc.tier]
+                )
         if reason is not None and count_suppressed:
             self._metrics.suppressed.labels(reason, inc.event.rule).inc()
             _log.info("muted", dedup_key=inc.dedup_key, reason=reason)
@@ -216,8 +270,9 @@ class Lifecycle:
                     kind = "trigger" if tier_no == 0 else "escalate"
                     if self._enqueue(tx, inc, receiver, kind, 0, tier_no, now):
                         changed = True
-                    self._outbox.mark_notified(tx, inc.dedup_key, inc.epoch, receiver, tier_no,
-                                               now, 0)
+                    self._outbox.mark_notified(
+                        tx, inc.dedup_key, inc.epoch, receiver, tier_no, now, 0
+                    )
                     notified[receiver] = (tier_no, now, now, 0)
                     if inc.notified_at is None:
                         inc.notified_at = now
@@ -226,20 +281,32 @@ class Lifecycle:
                 tier, _first, last_at, repeats = notified[receiver]
                 interval = repeat_interval(cfg)
                 resend = cfg.type == "alertmanager"
-                if (interval > 0 and now - last_at >= interval
-                        and (resend or (inc.status == "firing" and reason is None))
-                        and self._receivers[receiver].accepts("repeat")
-                        and not self._outbox.has_pending(tx, receiver, inc.dedup_key)):
+                if (
+                    interval > 0
+                    and now - last_at >= interval
+                    and (resend or (inc.status == "firing" and reason is None))
+                    and self._receivers[receiver].accepts("repeat")
+                    and not self._outbox.has_pending(tx, receiver, inc.dedup_key)
+                ):
                     self._enqueue(tx, inc, receiver, "repeat", repeats + 1, tier, now)
-                    self._outbox.mark_notified(tx, inc.dedup_key, inc.epoch, receiver, tier, now,
-                                               repeats + 1)
+                    self._outbox.mark_notified(
+                        tx, inc.dedup_key, inc.epoch, receiver, tier, now, repeats + 1
+                    )
                     changed = True
         if dirty:
             self._outbox.save_incident(tx, inc, now)
         return changed
 
-    def _enqueue(self, tx: sqlite3.Connection, inc: Incident, receiver: str, kind: str,
-                 seq: int, tier: int, now: float) -> bool:
+    def _enqueue(
+        self,
+        tx: sqlite3.Connection,
+        inc: Incident,
+        receiver: str,
+        kind: str,
+        seq: int,
+        tier: int,
+        now: float,
+    ) -> bool:
         rec = self._receivers.get(receiver)
         if rec is None or not rec.accepts(kind):
             return False
@@ -249,33 +316,54 @@ class Lifecycle:
         if kind in ("repeat", "ack"):
             next_at = now
         else:
-            next_at = self._outbox.group_due(tx, receiver, group_key, now, group_wait(cfg),
-                                             group_interval(cfg))
+            next_at = self._outbox.group_due(
+                tx, receiver, group_key, now, group_wait(cfg), group_interval(cfg)
+            )
         n = Notification(
-            receiver=receiver, kind=kind, dedup_key=inc.dedup_key, epoch=inc.epoch, seq=seq,
+            receiver=receiver,
+            kind=kind,
+            dedup_key=inc.dedup_key,
+            epoch=inc.epoch,
+            seq=seq,
             idempotency_key=idempotency_key(receiver, inc.dedup_key, inc.epoch, kind, seq),
-            group_key=group_key, event=inc.event, links=self._routing.links(inc.event),
-            tier=tier, acked_by=inc.acked_by, fired_at=inc.fired_at, enqueued_at=now,
+            group_key=group_key,
+            event=inc.event,
+            links=self._routing.links(inc.event),
+            tier=tier,
+            acked_by=inc.acked_by,
+            fired_at=inc.fired_at,
+            enqueued_at=now,
         )
         inserted = self._outbox.enqueue(tx, n, next_at)
         if inserted:
             self._metrics.enqueued.labels(receiver, kind).inc()
         return inserted
 
-    def fallback_for(self, tx: sqlite3.Connection, n: Notification, now: float
-                     ) -> tuple[str, Notification | None]:
+    def fallback_for(
+        self, tx: sqlite3.Connection, n: Notification, now: float
+    ) -> tuple[str, Notification | None]:
         """Where an undeliverable ``n`` goes: ``("failed_over", notification for the
         fallback receiver)``, ``("failed_over", None)`` when the fallback already has its own
         copy, or ``("dead", None)``."""
         target = self._configs[n.receiver].fallback
-        if (target is None or target == n.receiver or target == n.origin
-                or target not in self._receivers or not self._receivers[target].accepts(n.kind)):
+        if (
+            target is None
+            or target == n.receiver
+            or target == n.origin
+            or target not in self._receivers
+            or not self._receivers[target].accepts(n.kind)
+        ):
             return "dead", None
         if n.kind == "resolve" and target in self._outbox.notified(tx, n.dedup_key, n.epoch):
             return "failed_over", None  # told about the trigger: it gets its own resolve
         kind_at = f"{n.kind}@{n.origin or n.receiver}"
         return "failed_over", msgspec.structs.replace(
-            n, receiver=target, origin=n.origin or n.receiver, id=0, attempts=0,
+            n,
+            receiver=target,
+            origin=n.origin or n.receiver,
+            id=0,
+            attempts=0,
             idempotency_key=idempotency_key(target, n.dedup_key, n.epoch, kind_at, n.seq),
-            group_key=f"{target}|fallback", enqueued_at=now,
+            group_key=f"{target}|fallback",
+            enqueued_at=now,
         )

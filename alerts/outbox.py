@@ -126,7 +126,12 @@ _silence_decoder = msgspec.json.Decoder(Silence)
 
 
 class Outbox:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+        """``synchronous="FULL"`` (default) survives power loss; ``"NORMAL"`` (WAL) survives a
+        process crash, not an OS crash, and commits several times faster."""
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError("synchronous must be FULL or NORMAL")
+        self._synchronous = synchronous
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -140,10 +145,11 @@ class Outbox:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
-                                   check_same_thread=False)
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+            )
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute(f"PRAGMA synchronous={self._synchronous}")
             conn.execute("PRAGMA busy_timeout=30000")
             self._local.conn = conn
             with self._conns_lock:
@@ -171,8 +177,9 @@ class Outbox:
         self._local = threading.local()
 
     # -- events journal
-    def append_event(self, tx: sqlite3.Connection, kind: str, dedup_key: str, at: float,
-                     payload: Any) -> None:
+    def append_event(
+        self, tx: sqlite3.Connection, kind: str, dedup_key: str, at: float, payload: Any
+    ) -> None:
         tx.execute(
             "INSERT INTO events(kind, dedup_key, at, payload) VALUES (?,?,?,?)",
             (kind, dedup_key, at, _encoder.encode(payload)),
@@ -180,10 +187,14 @@ class Outbox:
 
     def events(self, kind: str | None = None) -> list[tuple[str, str, float, Any]]:
         sql = "SELECT kind, dedup_key, at, payload FROM events"
-        rows = self._conn().execute(
-            sql + (" WHERE kind=? ORDER BY seq" if kind else " ORDER BY seq"),
-            (kind,) if kind else (),
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                sql + (" WHERE kind=? ORDER BY seq" if kind else " ORDER BY seq"),
+                (kind,) if kind else (),
+            )
+            .fetchall()
+        )
         return [(k, d, a, json.loads(p)) for k, d, a, p in rows]
 
     # -- incidents
@@ -196,12 +207,24 @@ class Outbox:
         return _incident(row) if row else None
 
     def active_incidents(self, tx: sqlite3.Connection | None = None) -> list[Incident]:
-        rows = (tx or self._conn()).execute(
-            "SELECT dedup_key, status, epoch, severity, labels, event, fired_at, notified_at, "
-            "acked_at, acked_by, tier, tier_at, resolved_at FROM incidents "
-            "WHERE status != 'resolved' ORDER BY fired_at"
-        ).fetchall()
+        rows = (
+            (tx or self._conn())
+            .execute(
+                "SELECT dedup_key, status, epoch, severity, labels, event, fired_at, notified_at, "
+                "acked_at, acked_by, tier, tier_at, resolved_at FROM incidents "
+                "WHERE status != 'resolved' ORDER BY fired_at"
+            )
+            .fetchall()
+        )
         return [_incident(r) for r in rows]
+
+    def active_labels(self) -> dict[str, dict[str, str]]:
+        rows = (
+            self._conn()
+            .execute("SELECT dedup_key, labels FROM incidents WHERE status != 'resolved'")
+            .fetchall()
+        )
+        return {k: json.loads(lab) for k, lab in rows}
 
     def save_incident(self, tx: sqlite3.Connection, inc: Incident, now: float) -> None:
         tx.execute(
@@ -209,15 +232,27 @@ class Outbox:
             "fired_at, notified_at, acked_at, acked_by, tier, tier_at, resolved_at, updated_at) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                inc.dedup_key, inc.status, inc.epoch, inc.severity, json.dumps(inc.labels),
-                _encoder.encode(inc.event), inc.fired_at, inc.notified_at, inc.acked_at,
-                inc.acked_by, inc.tier, inc.tier_at, inc.resolved_at, now,
+                inc.dedup_key,
+                inc.status,
+                inc.epoch,
+                inc.severity,
+                json.dumps(inc.labels),
+                _encoder.encode(inc.event),
+                inc.fired_at,
+                inc.notified_at,
+                inc.acked_at,
+                inc.acked_by,
+                inc.tier,
+                inc.tier_at,
+                inc.resolved_at,
+                now,
             ),
         )
 
     # -- who was told what
-    def notified(self, tx: sqlite3.Connection, dedup_key: str, epoch: int
-                 ) -> dict[str, tuple[int, float, float, int]]:
+    def notified(
+        self, tx: sqlite3.Connection, dedup_key: str, epoch: int
+    ) -> dict[str, tuple[int, float, float, int]]:
         rows = tx.execute(
             "SELECT receiver, tier, first_at, last_at, repeats FROM notified "
             "WHERE dedup_key=? AND epoch=?",
@@ -225,8 +260,16 @@ class Outbox:
         ).fetchall()
         return {r: (t, f, last, n) for r, t, f, last, n in rows}
 
-    def mark_notified(self, tx: sqlite3.Connection, dedup_key: str, epoch: int, receiver: str,
-                      tier: int, now: float, repeats: int) -> None:
+    def mark_notified(
+        self,
+        tx: sqlite3.Connection,
+        dedup_key: str,
+        epoch: int,
+        receiver: str,
+        tier: int,
+        now: float,
+        repeats: int,
+    ) -> None:
         tx.execute(
             "INSERT INTO notified(dedup_key, epoch, receiver, tier, first_at, last_at, repeats) "
             "VALUES (?,?,?,?,?,?,?) ON CONFLICT(dedup_key, epoch, receiver) "
@@ -240,29 +283,44 @@ class Outbox:
         cur = tx.execute(
             "INSERT OR IGNORE INTO deliveries(receiver, dedup_key, kind, idem_key, group_key, "
             "payload, next_at, created_at) VALUES (?,?,?,?,?,?,?,?)",
-            (n.receiver, n.dedup_key, n.kind, n.idempotency_key, n.group_key,
-             _encoder.encode(n), next_at, n.enqueued_at),
+            (
+                n.receiver,
+                n.dedup_key,
+                n.kind,
+                n.idempotency_key,
+                n.group_key,
+                _encoder.encode(n),
+                next_at,
+                n.enqueued_at,
+            ),
         )
         return cur.rowcount == 1
 
     def has_pending(self, tx: sqlite3.Connection, receiver: str, dedup_key: str) -> bool:
-        return tx.execute(
-            "SELECT 1 FROM deliveries WHERE receiver=? AND dedup_key=? AND state='pending' "
-            "LIMIT 1",
-            (receiver, dedup_key),
-        ).fetchone() is not None
+        return (
+            tx.execute(
+                "SELECT 1 FROM deliveries WHERE receiver=? AND dedup_key=? AND state='pending' "
+                "LIMIT 1",
+                (receiver, dedup_key),
+            ).fetchone()
+            is not None
+        )
 
     def due(self, receiver: str, now: float, limit: int) -> list[Notification]:
         """Due notifications, oldest first; per incident only the oldest pending one (a
         resolve never overtakes its trigger). A batch shares one group key."""
-        rows = self._conn().execute(
-            "SELECT d.id, d.attempts, d.payload FROM deliveries d "
-            "WHERE d.receiver=? AND d.state='pending' AND d.next_at<=? AND NOT EXISTS ("
-            "  SELECT 1 FROM deliveries e WHERE e.receiver=d.receiver AND "
-            "  e.dedup_key=d.dedup_key AND e.state='pending' AND e.id<d.id) "
-            "ORDER BY d.id LIMIT ?",
-            (receiver, now, max(limit, 1) * 4),
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT d.id, d.attempts, d.payload FROM deliveries d "
+                "WHERE d.receiver=? AND d.state='pending' AND d.next_at<=? AND NOT EXISTS ("
+                "  SELECT 1 FROM deliveries e WHERE e.receiver=d.receiver AND "
+                "  e.dedup_key=d.dedup_key AND e.state='pending' AND e.id<d.id) "
+                "ORDER BY d.id LIMIT ?",
+                (receiver, now, max(limit, 1) * 4),
+            )
+            .fetchall()
+        )
         out: list[Notification] = []
         for row_id, attempts, payload in rows:
             n = _notification_decoder.decode(payload)
@@ -275,10 +333,14 @@ class Outbox:
         return out
 
     def next_due(self, receiver: str) -> float | None:
-        row = self._conn().execute(
-            "SELECT MIN(next_at) FROM deliveries WHERE receiver=? AND state='pending'",
-            (receiver,),
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT MIN(next_at) FROM deliveries WHERE receiver=? AND state='pending'",
+                (receiver,),
+            )
+            .fetchone()
+        )
         return row[0] if row else None
 
     def mark_delivered(self, batch: list[Notification], now: float) -> None:
@@ -302,8 +364,15 @@ class Outbox:
                 [(next_at, error[:500], n.id) for n in batch],
             )
 
-    def mark_failed(self, tx: sqlite3.Connection, n: Notification, state: str, error: str,
-                    fallback: Notification | None, now: float) -> None:
+    def mark_failed(
+        self,
+        tx: sqlite3.Connection,
+        n: Notification,
+        state: str,
+        error: str,
+        fallback: Notification | None,
+        now: float,
+    ) -> None:
         """``state`` is ``dead`` or ``failed_over`` (then ``fallback`` is enqueued with it)."""
         if True:
             tx.execute(
@@ -317,8 +386,14 @@ class Outbox:
                     tx.execute(
                         "INSERT OR IGNORE INTO notified(dedup_key, epoch, receiver, tier, "
                         "first_at, last_at, repeats) VALUES (?,?,?,?,?,?,0)",
-                        (fallback.dedup_key, fallback.epoch, fallback.receiver, fallback.tier,
-                         now, now),
+                        (
+                            fallback.dedup_key,
+                            fallback.epoch,
+                            fallback.receiver,
+                            fallback.tier,
+                            now,
+                            now,
+                        ),
                     )
 
     def skip(self, n: Notification, reason: str, now: float) -> None:
@@ -329,15 +404,20 @@ class Outbox:
             )
 
     def counts(self) -> dict[tuple[str, str], int]:
-        rows = self._conn().execute(
-            "SELECT receiver, state, COUNT(*) FROM deliveries GROUP BY receiver, state"
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute("SELECT receiver, state, COUNT(*) FROM deliveries GROUP BY receiver, state")
+            .fetchall()
+        )
         return {(r, s): c for r, s, c in rows}
 
-    def deliveries(self, receiver: str | None = None, state: str | None = None
-                   ) -> list[dict[str, Any]]:
-        sql = ("SELECT id, receiver, dedup_key, kind, idem_key, state, attempts, next_at, "
-               "created_at, delivered_at, last_error FROM deliveries WHERE 1=1")
+    def deliveries(
+        self, receiver: str | None = None, state: str | None = None
+    ) -> list[dict[str, Any]]:
+        sql = (
+            "SELECT id, receiver, dedup_key, kind, idem_key, state, attempts, next_at, "
+            "created_at, delivered_at, last_error FROM deliveries WHERE 1=1"
+        )
         args: list[Any] = []
         if receiver is not None:
             sql += " AND receiver=?"
@@ -345,17 +425,57 @@ class Outbox:
         if state is not None:
             sql += " AND state=?"
             args.append(state)
-        cols = ("id", "receiver", "dedup_key", "kind", "idempotency_key", "state", "attempts",
-                "next_at", "created_at", "delivered_at", "last_error")
-        return [dict(zip(cols, r, strict=True))
-                for r in self._conn().execute(sql + " ORDER BY id", args)]
+        cols = (
+            "id",
+            "receiver",
+            "dedup_key",
+            "kind",
+            "idempotency_key",
+            "state",
+            "attempts",
+            "next_at",
+            "created_at",
+            "delivered_at",
+            "last_error",
+        )
+        return [
+            dict(zip(cols, r, strict=True))
+            for r in self._conn().execute(sql + " ORDER BY id", args)
+        ]
 
     def dead_letters(self) -> list[dict[str, Any]]:
         return self.deliveries(state="dead")
 
+    def prune(self, before: float) -> int:
+        """Forget what finished before ``before``: delivered/skipped/failed-over notifications,
+        journal events, and who-was-told rows of long-resolved incidents. Dead letters,
+        pending work and incident rows (their epochs keep idempotency keys unique) stay."""
+        with self.transaction() as tx:
+            n = tx.execute(
+                "DELETE FROM deliveries WHERE state IN ('delivered', 'skipped', 'failed_over') "
+                "AND COALESCE(delivered_at, created_at) < ?",
+                (before,),
+            ).rowcount
+            n += tx.execute("DELETE FROM events WHERE at < ?", (before,)).rowcount
+            n += tx.execute(
+                "DELETE FROM notified WHERE EXISTS (SELECT 1 FROM incidents i WHERE "
+                "i.dedup_key = notified.dedup_key AND (i.epoch > notified.epoch OR "
+                "(i.status = 'resolved' AND i.resolved_at < ?)))",
+                (before,),
+            ).rowcount
+            n += tx.execute("DELETE FROM silences WHERE ends_at < ?", (before,)).rowcount
+        return n
+
     # -- groups
-    def group_due(self, tx: sqlite3.Connection, receiver: str, group_key: str, now: float,
-                  wait: float, interval: float) -> float:
+    def group_due(
+        self,
+        tx: sqlite3.Connection,
+        receiver: str,
+        group_key: str,
+        now: float,
+        wait: float,
+        interval: float,
+    ) -> float:
         """When a new notification of this group may go (Alertmanager's group_wait /
         group_interval): a new or quiet group waits ``wait`` from its first alert; a group
         flushed recently waits until ``interval`` after that flush."""
@@ -365,8 +485,11 @@ class Outbox:
             "SELECT first_at, last_flush_at FROM groups WHERE receiver=? AND group_key=?",
             (receiver, group_key),
         ).fetchone()
-        if row is None or (row[1] is not None and now - row[1] > interval and
-                           not self._group_pending(tx, receiver, group_key)):
+        if row is None or (
+            row[1] is not None
+            and now - row[1] > interval
+            and not self._group_pending(tx, receiver, group_key)
+        ):
             tx.execute(
                 "INSERT OR REPLACE INTO groups(receiver, group_key, first_at, last_flush_at) "
                 "VALUES (?,?,?,NULL)",
@@ -379,18 +502,25 @@ class Outbox:
         return max(now, last_flush + interval)
 
     def _group_pending(self, tx: sqlite3.Connection, receiver: str, group_key: str) -> bool:
-        return tx.execute(
-            "SELECT 1 FROM deliveries WHERE receiver=? AND group_key=? AND state='pending' "
-            "LIMIT 1",
-            (receiver, group_key),
-        ).fetchone() is not None
+        return (
+            tx.execute(
+                "SELECT 1 FROM deliveries WHERE receiver=? AND group_key=? AND state='pending' "
+                "LIMIT 1",
+                (receiver, group_key),
+            ).fetchone()
+            is not None
+        )
 
     # -- receiver references (e.g. the Jira issue a trigger opened)
     def ref(self, receiver: str, dedup_key: str, epoch: int) -> str | None:
-        row = self._conn().execute(
-            "SELECT ref FROM refs WHERE receiver=? AND dedup_key=? AND epoch=?",
-            (receiver, dedup_key, epoch),
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT ref FROM refs WHERE receiver=? AND dedup_key=? AND epoch=?",
+                (receiver, dedup_key, epoch),
+            )
+            .fetchone()
+        )
         return row[0] if row else None
 
     def set_ref(self, receiver: str, dedup_key: str, epoch: int, ref: str) -> None:
@@ -415,20 +545,50 @@ class Outbox:
                 return False
             s = _silence_decoder.decode(row[0])
             s = msgspec.structs.replace(s, ends_at=min(s.ends_at, now))
-            tx.execute("UPDATE silences SET body=?, ends_at=? WHERE id=?",
-                       (_encoder.encode(s), s.ends_at, silence_id))
+            tx.execute(
+                "UPDATE silences SET body=?, ends_at=? WHERE id=?",
+                (_encoder.encode(s), s.ends_at, silence_id),
+            )
             return True
 
     def silences(self, now: float | None = None) -> list[Silence]:
         sql = "SELECT body FROM silences"
-        rows = (self._conn().execute(sql + " WHERE ends_at > ?", (now,)) if now is not None
-                else self._conn().execute(sql))
+        rows = (
+            self._conn().execute(sql + " WHERE ends_at > ?", (now,))
+            if now is not None
+            else self._conn().execute(sql)
+        )
         return [_silence_decoder.decode(r[0]) for r in rows]
 
 
 def _incident(row: tuple) -> Incident:
-    (key, status, epoch, severity, labels, event, fired_at, notified_at, acked_at, acked_by,
-     tier, tier_at, resolved_at) = row
-    return Incident(key, status, epoch, severity, json.loads(labels),
-                    _event_decoder.decode(event), fired_at, notified_at, acked_at, acked_by,
-                    tier, tier_at, resolved_at)
+    (
+        key,
+        status,
+        epoch,
+        severity,
+        labels,
+        event,
+        fired_at,
+        notified_at,
+        acked_at,
+        acked_by,
+        tier,
+        tier_at,
+        resolved_at,
+    ) = row
+    return Incident(
+        key,
+        status,
+        epoch,
+        severity,
+        json.loads(labels),
+        _event_decoder.decode(event),
+        fired_at,
+        notified_at,
+        acked_at,
+        acked_by,
+        tier,
+        tier_at,
+        resolved_at,
+    )

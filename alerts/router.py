@@ -54,6 +54,17 @@ class AckMessage(msgspec.Struct, frozen=True):
 _ack_decoder = msgspec.json.Decoder(AckMessage)
 
 
+class DeadLetter(msgspec.Struct, frozen=True):
+    """A notification that neither its receiver nor a fallback could take (journaled)."""
+
+    kind: str
+    receiver: str
+    notification: str
+    dedup_key: str
+    error: str
+    alert: AlertEvent
+
+
 class AlertRouter:
     """Route, group, mute, escalate and deliver alert events; implements ``AlertSink``.
 
@@ -76,6 +87,7 @@ class AlertRouter:
         tick_interval_s: float | None = None,
         idle_poll_s: float = 0.5,
         rng: random.Random | None = None,
+        synchronous: str = "FULL",
     ) -> None:
         self.policy = policy
         self.configs: dict[str, ReceiverConfig] = load_receivers(policy, env)
@@ -83,22 +95,34 @@ class AlertRouter:
         self._clock = clock
         self._metrics = metrics_for(registry)
         self._journal = journal
-        self.outbox = Outbox(outbox_path)
+        self.outbox = Outbox(outbox_path, synchronous=synchronous)
         self._receivers = {
-            name: build_receiver(name, cfg, env, kafka_producer=kafka_producer,
-                                 refs=self.outbox, clock=clock)
+            name: build_receiver(
+                name, cfg, env, kafka_producer=kafka_producer, refs=self.outbox, clock=clock
+            )
             for name, cfg in self.configs.items()
         }
         self.routing = RoutingTable(policy, self.configs)
         self._lifecycle = Lifecycle(
-            self.outbox, self.routing, self._receivers, self.configs, self.alerting,
-            self._metrics, on_record=journal.record if hasattr(journal, "record") else None,
+            self.outbox,
+            self.routing,
+            self._receivers,
+            self.configs,
+            self.alerting,
+            self._metrics,
+            on_record=journal.record if hasattr(journal, "record") else None,
         )
         rng = rng or random.Random()
         self._workers = {
-            name: ReceiverWorker(rec, self.outbox, self._metrics, clock=clock,
-                                 on_failed=self._on_failed,
-                                 rng=random.Random(rng.random()), idle_poll_s=idle_poll_s)
+            name: ReceiverWorker(
+                rec,
+                self.outbox,
+                self._metrics,
+                clock=clock,
+                on_failed=self._on_failed,
+                rng=random.Random(rng.random()),
+                idle_poll_s=idle_poll_s,
+            )
             for name, rec in self._receivers.items()
         }
         self._lock = threading.RLock()
@@ -106,6 +130,7 @@ class AlertRouter:
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self._closed = False
+        self._pruned_at = float("-inf")
         if start:
             self.start()
 
@@ -128,10 +153,13 @@ class AlertRouter:
         if self._closed:
             return
         self._closed = True
+        deadline = time.monotonic() + timeout
         self._stop.set()
         if self._ticker is not None:
             self._ticker.join(timeout)
-        deadline = time.monotonic() + timeout
+            # Workers are running: give them until the deadline to send what is due now.
+            self._wake()
+            self.wait_idle(max(deadline - time.monotonic(), 0.0))
         for worker in self._workers.values():
             worker.stop(timeout=max(deadline - time.monotonic(), 0.1))
         self.outbox.close()
@@ -155,9 +183,15 @@ class AlertRouter:
             worker.wake()
 
     def tick(self) -> None:
-        """Evaluate repeats, escalations and expired mutes now."""
+        """Evaluate repeats, escalations and expired mutes now (and prune hourly)."""
+        now = self._clock()
         with self._lock:
-            self._lifecycle.tick(self._clock())
+            self._lifecycle.tick(now)
+        if now - self._pruned_at >= 3600:
+            self._pruned_at = now
+            removed = self.outbox.prune(now - self.alerting.retention_days * 86400)
+            if removed:
+                _log.info("outbox_pruned", rows=removed)
         counts = self.outbox.counts()
         for name in self._workers:
             self._metrics.pending.labels(name).set(counts.get((name, "pending"), 0))
@@ -184,12 +218,26 @@ class AlertRouter:
             self.outbox.mark_failed(tx, n, state, error, fallback, now)
         self._metrics.notifications.labels(n.receiver, n.kind, state).inc()
         if fallback is not None:
-            _log.warning("failed_over", receiver=n.receiver, fallback=fallback.receiver,
-                         kind=n.kind, dedup_key=n.dedup_key, error=error)
+            _log.warning(
+                "failed_over",
+                receiver=n.receiver,
+                fallback=fallback.receiver,
+                kind=n.kind,
+                dedup_key=n.dedup_key,
+                error=error,
+            )
             self._workers[fallback.receiver].wake()
         elif state == "dead":
-            _log.error("dead_letter", receiver=n.receiver, kind=n.kind, dedup_key=n.dedup_key,
-                       error=error)
+            _log.error(
+                "dead_letter", receiver=n.receiver, kind=n.kind, dedup_key=n.dedup_key, error=error
+            )
+            if self._journal is not None and hasattr(self._journal, "record"):
+                try:
+                    self._journal.record(
+                        DeadLetter("dead_letter", n.receiver, n.kind, n.dedup_key, error, n.event)
+                    )
+                except Exception:
+                    _log.exception("journal_failed")
 
     # -- acknowledgement, silences
     def acknowledge(self, dedup_key: str, by: str, via: str = "api") -> bool:
@@ -212,12 +260,17 @@ class AlertRouter:
             return False
         return self.acknowledge(msg.dedup_key, msg.by, via="message")
 
-    def silence(self, matchers: Mapping[str, str | list[str]], duration_s: float, *,
-                starts_at: float | None = None, created_by: str = "",
-                comment: str = "") -> Silence:
+    def silence(
+        self,
+        matchers: Mapping[str, str | list[str]],
+        duration_s: float,
+        *,
+        starts_at: float | None = None,
+        created_by: str = "",
+        comment: str = "",
+    ) -> Silence:
         start = self._clock() if starts_at is None else starts_at
-        s = new_silence(matchers, start, start + duration_s, created_by=created_by,
-                        comment=comment)
+        s = new_silence(matchers, start, start + duration_s, created_by=created_by, comment=comment)
         self.outbox.add_silence(s)
         _log.info("silence_added", silence_id=s.id, matchers=s.matchers, ends_at=s.ends_at)
         return s
@@ -239,8 +292,9 @@ class AlertRouter:
     def dead_letters(self) -> list[dict[str, Any]]:
         return self.outbox.dead_letters()
 
-    def deliveries(self, receiver: str | None = None, state: str | None = None
-                   ) -> list[dict[str, Any]]:
+    def deliveries(
+        self, receiver: str | None = None, state: str | None = None
+    ) -> list[dict[str, Any]]:
         return self.outbox.deliveries(receiver, state)
 
     def wait_idle(self, timeout: float = 10.0, *, include_future: bool = False) -> bool:

@@ -23,6 +23,7 @@ Route names without a configured receiver are reported once and skipped.
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from collections.abc import Mapping
 
 import structlog
@@ -104,12 +105,15 @@ class RoutingTable:
         if event.runbook_url:
             out["runbook"] = event.runbook_url
         fields = {
-            "domain": event.segment.domain,
-            "model": event.segment.model,
-            "surface": event.segment.surface,
-            "metric": event.metric,
-            "rule": event.rule,
-            "dedup_key": event.dedup_key,
+            k: urllib.parse.quote(v, safe="")
+            for k, v in (
+                ("domain", event.segment.domain),
+                ("model", event.segment.model),
+                ("surface", event.segment.surface),
+                ("metric", event.metric),
+                ("rule", event.rule),
+                ("dedup_key", event.dedup_key),
+            )
         }
         for name, template in self._policy.links.items():
             try:

@@ -152,7 +152,7 @@ class WebhookVerifier:
         now = self._clock()
         with self._lock:
             while self._processed:
-                first_key, at = next(iter(self._processed.items()))
+                _key, at = next(iter(self._processed.items()))
                 if now - at <= retention_s and len(self._processed) <= self._max_seen:
                     break
                 self._processed.popitem(last=False)

@@ -49,10 +49,13 @@ def make_event(
 
 
 def policy_with(receivers: str, *, domains: str | None = None, alerting: str = "") -> Policy:
-    domains = domains or """
+    domains = (
+        domains
+        or """
   cyber: {routes: [primary], severity: critical, escalation_window_s: 60}
   hate: {routes: [primary], severity: high}
 """
+    )
     text = f"""
 version: "test"
 links:
@@ -65,8 +68,10 @@ receivers:{receivers}
 
 
 #: Delivery settings that make retries fast in tests.
-FAST = ("timeout_s: 0.3, backoff_initial_s: 0.02, backoff_max_s: 0.1, circuit_failures: 1000, "
-        "max_attempts: 100, group_wait_s: 0, group_interval_s: 0")
+FAST = (
+    "timeout_s: 0.3, backoff_initial_s: 0.02, backoff_max_s: 0.1, circuit_failures: 1000, "
+    "max_attempts: 100, group_wait_s: 0, group_interval_s: 0"
+)
 
 
 class FakeClock:
@@ -81,8 +86,9 @@ class FakeClock:
 
 
 class Receipt:
-    def __init__(self, method: str, path: str, headers: dict[str, str], body: bytes,
-                 at: float, answer: str) -> None:
+    def __init__(
+        self, method: str, path: str, headers: dict[str, str], body: bytes, at: float, answer: str
+    ) -> None:
         self.method, self.path, self.headers, self.body = method, path, headers, body
         self.at, self.answer = at, answer
 
@@ -100,9 +106,12 @@ class ScriptedServer:
     ``processed`` counts how often each key was *processed*.
     """
 
-    def __init__(self, script: list[str] | None = None, *,
-                 handler: Callable[[Receipt], tuple[int, dict | list | None]] | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        script: list[str] | None = None,
+        *,
+        handler: Callable[[Receipt], tuple[int, dict | list | None]] | None = None,
+    ) -> None:
         self.script = list(script or [])
         self.receipts: list[Receipt] = []
         self.processed: Counter[str] = Counter()
@@ -124,8 +133,14 @@ class ScriptedServer:
                 body = self.rfile.read(length) if length else b""
                 with outer._lock:
                     answer = outer.script.pop(0) if outer.script else outer.default
-                    receipt = Receipt(self.command, self.path, dict(self.headers.items()), body,
-                                      time.monotonic(), answer)
+                    receipt = Receipt(
+                        self.command,
+                        self.path,
+                        dict(self.headers.items()),
+                        body,
+                        time.monotonic(),
+                        answer,
+                    )
                     outer.receipts.append(receipt)
                 kind, _, arg = answer.partition(":")
                 if kind == "hang":

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from alerts_support import FAST, ScriptedServer, make_event, policy_with
 from prometheus_client import CollectorRegistry
 
 from alerts.router import AlertRouter
 from monitor.policy import load_policy
-from alerts_support import FAST, ScriptedServer, make_event, policy_with
 
 ENV = {"HOOK_SECRET": "s3cret-for-tests"}
 
@@ -34,22 +34,43 @@ def _events(n: int):
     metrics = ["under_refusal_rate", "over_refusal_rate", "harmful_rate"]
     out = []
     for i in range(n):
-        out.append(make_event(domains[i % 2], rules[0], metrics[i % 3],
-                              model=f"m{i}", severity="critical" if i % 2 == 0 else "high"))
+        out.append(
+            make_event(
+                domains[i % 2],
+                rules[0],
+                metrics[i % 3],
+                model=f"m{i}",
+                severity="critical" if i % 2 == 0 else "high",
+            )
+        )
     return out
 
 
 def test_every_alert_delivered_once_through_failures(tmp_path, server) -> None:
     server.script = ["500", "429:0.2", "close", "hang:0.6", "503", "slow_ok:0.5"]
-    router = AlertRouter(webhook_policy(server.url), tmp_path / "outbox.db", env=ENV,
-                         registry=CollectorRegistry(), tick_interval_s=0.05, idle_poll_s=0.05)
+    router = AlertRouter(
+        webhook_policy(server.url),
+        tmp_path / "outbox.db",
+        env=ENV,
+        registry=CollectorRegistry(),
+        tick_interval_s=0.05,
+        idle_poll_s=0.05,
+    )
     try:
         events = _events(5)
         for e in events:
             router.emit(e)
         for e in events:
-            router.emit(make_event(e.segment.domain, e.rule, e.metric, "resolved",
-                                   model=e.segment.model, severity=e.severity))
+            router.emit(
+                make_event(
+                    e.segment.domain,
+                    e.rule,
+                    e.metric,
+                    "resolved",
+                    model=e.segment.model,
+                    severity=e.severity,
+                )
+            )
         assert server.wait_for(lambda: len(server.processed) == 10, timeout=15)
         assert router.wait_idle(5, include_future=True)
     finally:
@@ -82,19 +103,38 @@ def test_restart_loses_and_duplicates_nothing(tmp_path) -> None:
     server.default = "500"  # down while the first router runs
     events = _events(4)
     try:
-        r1 = AlertRouter(webhook_policy(server.url), outbox, env=ENV,
-                         registry=CollectorRegistry(), tick_interval_s=0.05, idle_poll_s=0.05)
+        r1 = AlertRouter(
+            webhook_policy(server.url),
+            outbox,
+            env=ENV,
+            registry=CollectorRegistry(),
+            tick_interval_s=0.05,
+            idle_poll_s=0.05,
+        )
         for e in events:
             r1.emit(e)
-        r1.emit(make_event(events[0].segment.domain, events[0].rule, events[0].metric,
-                           "resolved", model=events[0].segment.model))
+        r1.emit(
+            make_event(
+                events[0].segment.domain,
+                events[0].rule,
+                events[0].metric,
+                "resolved",
+                model=events[0].segment.model,
+            )
+        )
         server.wait_for(lambda: len(server.receipts) >= 3, timeout=5)
         r1.close(timeout=0.5)
         assert not server.processed
 
         server.default = "ok"  # the receiver recovers; a new router on the same outbox
-        r2 = AlertRouter(webhook_policy(server.url), outbox, env=ENV,
-                         registry=CollectorRegistry(), tick_interval_s=0.05, idle_poll_s=0.05)
+        r2 = AlertRouter(
+            webhook_policy(server.url),
+            outbox,
+            env=ENV,
+            registry=CollectorRegistry(),
+            tick_interval_s=0.05,
+            idle_poll_s=0.05,
+        )
         # The core replays after its own restart: the same firing events again.
         for e in events[1:]:
             r2.emit(e)
@@ -119,8 +159,14 @@ def test_fallback_then_dead_letter(tmp_path) -> None:
   backup: {{type: webhook, url: "{backup.url}", secret_env: HOOK_SECRET, {FAST},
             max_attempts: 3}}
 """
-    router = AlertRouter(policy_with(receivers), tmp_path / "o.db", env=ENV,
-                         registry=CollectorRegistry(), tick_interval_s=0.05, idle_poll_s=0.05)
+    router = AlertRouter(
+        policy_with(receivers),
+        tmp_path / "o.db",
+        env=ENV,
+        registry=CollectorRegistry(),
+        tick_interval_s=0.05,
+        idle_poll_s=0.05,
+    )
     try:
         router.emit(make_event())
         assert backup.wait_for(lambda: len(router.dead_letters()) == 1, timeout=10)
@@ -138,9 +184,14 @@ def test_fallback_then_dead_letter(tmp_path) -> None:
 def test_circuit_breaker_stops_hammering(tmp_path, server) -> None:
     server.default = "500"
     extra = ", circuit_failures: 3, circuit_reset_s: 0.5"
-    router = AlertRouter(webhook_policy(server.url, extra),
-                         tmp_path / "o.db", env=ENV, registry=CollectorRegistry(),
-                         tick_interval_s=0.05, idle_poll_s=0.05)
+    router = AlertRouter(
+        webhook_policy(server.url, extra),
+        tmp_path / "o.db",
+        env=ENV,
+        registry=CollectorRegistry(),
+        tick_interval_s=0.05,
+        idle_poll_s=0.05,
+    )
     try:
         router.emit(make_event())
         time.sleep(0.4)
@@ -154,8 +205,14 @@ def test_circuit_breaker_stops_hammering(tmp_path, server) -> None:
 
 def test_rate_limit_delays_but_delivers(tmp_path, server) -> None:
     extra = ", rate_limit_per_minute: 600, rate_limit_burst: 2"
-    router = AlertRouter(webhook_policy(server.url, extra), tmp_path / "o.db", env=ENV,
-                         registry=CollectorRegistry(), tick_interval_s=0.05, idle_poll_s=0.05)
+    router = AlertRouter(
+        webhook_policy(server.url, extra),
+        tmp_path / "o.db",
+        env=ENV,
+        registry=CollectorRegistry(),
+        tick_interval_s=0.05,
+        idle_poll_s=0.05,
+    )
     start = time.monotonic()
     try:
         for e in _events(6):
@@ -203,9 +260,13 @@ receivers:
 """)
     outbox = tmp_path / "outbox.db"
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(policy_file), str(outbox),
-                              str(n)], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(policy_file), str(outbox), str(n)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         assert child.stdout is not None
         while child.stdout.readline().strip() != "emitted":
@@ -219,8 +280,14 @@ receivers:
         before = len(server.processed)
         assert before < n
         server.default = "ok"
-        router = AlertRouter(load_policy(policy_file), outbox, env={"HOOK_SECRET": "x" * 16}, registry=CollectorRegistry(),
-            tick_interval_s=0.05, idle_poll_s=0.05)
+        router = AlertRouter(
+            load_policy(policy_file),
+            outbox,
+            env={"HOOK_SECRET": "x" * 16},
+            registry=CollectorRegistry(),
+            tick_interval_s=0.05,
+            idle_poll_s=0.05,
+        )
         try:
             assert server.wait_for(lambda: len(server.processed) == n, timeout=10)
             assert router.wait_idle(5, include_future=True)

@@ -73,8 +73,9 @@ def test_a_shift_in_under_refusal_fires_once_with_evidence_then_resolves():
     shift = next(a for a in firing if a.rule == "posture_shift")
     assert shift.metric == "under_refusal_rate"
     assert shift.segment.domain == "cyber" and shift.segment.model == "m1"
-    assert shift.dedup_key == incident_key("test-1", "posture_shift", "under_refusal_rate",
-                                           ("cyber", "m1", "chat"))
+    assert shift.dedup_key == incident_key(
+        POLICY.name, "posture_shift", "under_refusal_rate", ("cyber", "m1", "chat")
+    )
     assert 3000 <= int(shift.detected_at_sample_id.removeprefix("s-")) < 3300
     assert shift.baseline < 0.05 < shift.observed
     assert shift.owners == ["cyber-policy"] and shift.severity == "critical"
@@ -82,9 +83,9 @@ def test_a_shift_in_under_refusal_fires_once_with_evidence_then_resolves():
     assert "bob@example.com" not in str(shift.evidence)
     # Back to normal: both incidents resolve, with the same dedup keys.
     back = _run(pipeline, _stream(8000, 0.02, seed=3, start=6000))
-    resolved = {a.rule: a for a in back if a.status == "resolved"}
-    assert set(resolved) == {"posture_shift", "posture_breach"}
-    assert resolved["posture_shift"].dedup_key == shift.dedup_key
+    resolved = {(a.rule, a.metric): a for a in back if a.status == "resolved"}
+    assert {rule for rule, _ in resolved} == {"posture_shift", "posture_breach"}
+    assert resolved[("posture_shift", "under_refusal_rate")].dedup_key == shift.dedup_key
 
 
 def test_replaying_a_stream_gives_the_same_alerts():
@@ -95,3 +96,36 @@ def test_replaying_a_stream_gives_the_same_alerts():
 
     first = alerts()
     assert first and first == alerts()
+
+
+def test_domain_mix_fires_when_the_policy_watches_it():
+    policy = parse_policy(
+        "version: mix-1\ndefaults:\n  detection: {arl: 100000, "
+        "shift_metrics: [domain_mix]}\ndomains:\n  cyber: {}\n  illicit: {}\n"
+    )
+    rng = random.Random(5)
+
+    def stream(start: int, n: int, cyber_share: float):
+        for i in range(start, start + n):
+            domain = "cyber" if rng.random() < cyber_share else "none"
+            yield make_sample(f"s-{i}", seconds=i, grader=Grader(domain=domain))
+
+    pipeline = Pipeline(policy, FixedClassifier())
+    assert _run(pipeline, stream(0, 5000, 0.05)) == []
+    alerts = _run(pipeline, stream(5000, 3000, 0.20))
+    assert [(a.rule, a.metric) for a in alerts] == [("posture_shift", "domain_mix")]
+    mix = alerts[0]
+    assert (mix.segment.domain, mix.segment.model) == ("*", "model-a")
+    assert mix.baseline < 0.1 < mix.observed and "cyber" in mix.summary
+    assert 5000 <= int(mix.detected_at_sample_id.removeprefix("s-")) < 5500
+
+
+def test_unknown_shift_metric_is_a_policy_error():
+    import pytest
+
+    from monitor.policy import PolicyError
+
+    with pytest.raises(PolicyError, match="shift_metrics.0: unknown metric 'm2'"):
+        parse_policy(
+            "version: v\ndefaults:\n  detection:\n    shift_metrics: [m2]\ndomains:\n  cyber: {}\n"
+        )

@@ -25,16 +25,17 @@ def title(n: Notification) -> str:
     if e.summary and n.kind in ("trigger", "repeat", "escalate"):
         head = e.summary
     else:
-        head = (f"{e.rule} on {e.metric} in {seg.domain} "
-                f"(model {seg.model}, surface {seg.surface})")
+        head = f"{e.rule} on {e.metric} in {seg.domain} (model {seg.model}, surface {seg.surface})"
     tier = f" tier {n.tier}" if n.kind == "escalate" else ""
     return f"[{_KIND_WORD.get(n.kind, n.kind.upper())}{tier}] [{e.severity}] {head}"[:1000]
 
 
 def numbers(n: Notification) -> str:
     e = n.event
-    return (f"observed {_num(e.observed)}, baseline {_num(e.baseline)}, "
-            f"intended max {_num(e.intended_max)}")
+    return (
+        f"observed {_num(e.observed)}, baseline {_num(e.baseline)}, "
+        f"intended max {_num(e.intended_max)}"
+    )
 
 
 def details(n: Notification) -> dict[str, Any]:
@@ -46,8 +47,11 @@ def details(n: Notification) -> dict[str, Any]:
         "dedup_key": e.dedup_key,
         "rule": e.rule,
         "metric": e.metric,
-        "segment": {"domain": e.segment.domain, "model": e.segment.model,
-                    "surface": e.segment.surface},
+        "segment": {
+            "domain": e.segment.domain,
+            "model": e.segment.model,
+            "surface": e.segment.surface,
+        },
         "baseline": e.baseline,
         "observed": e.observed,
         "intended_max": e.intended_max,

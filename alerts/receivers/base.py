@@ -56,8 +56,7 @@ def classify(response: httpx.Response, now: float) -> SendResult:
     if code == 429:
         return SendResult(False, "http_429", True, retry_after, text)
     if code >= 500 or code in (408, 425):
-        return SendResult(False, "http_5xx" if code >= 500 else "http_4xx", True,
-                          retry_after, text)
+        return SendResult(False, "http_5xx" if code >= 500 else "http_4xx", True, retry_after, text)
     return SendResult(False, "http_4xx", False, None, text)
 
 
@@ -68,8 +67,15 @@ class Receiver:
     kinds: frozenset[str] = frozenset({"trigger", "repeat", "escalate", "resolve"})
     uses_http = True
 
-    def __init__(self, name: str, cfg: ReceiverConfig, env: Mapping[str, str], *,
-                 clock: Callable[[], float], refs: Any = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        cfg: ReceiverConfig,
+        env: Mapping[str, str],
+        *,
+        clock: Callable[[], float],
+        refs: Any = None,
+    ) -> None:
         self.name = name
         self.cfg = cfg
         self._env = env
@@ -97,15 +103,22 @@ class HttpReceiver(Receiver):
         method, url, headers, body = self.request(batch)
         return self.post(client, method, url, headers, body)
 
-    def post(self, client: httpx.Client, method: str, url: str, headers: dict[str, str],
-             body: bytes | None) -> SendResult:
+    def post(
+        self,
+        client: httpx.Client,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+    ) -> SendResult:
         try:
             response = client.request(method, url, headers=headers, content=body)
         except httpx.TimeoutException as exc:
             return SendResult(False, "timeout", True, None, f"timeout: {type(exc).__name__}")
         except httpx.TransportError as exc:
-            return SendResult(False, "connection", True, None,
-                              f"{type(exc).__name__}: {str(exc)[:200]}")
+            return SendResult(
+                False, "connection", True, None, f"{type(exc).__name__}: {str(exc)[:200]}"
+            )
         return self.classify(response)
 
     def classify(self, response: httpx.Response) -> SendResult:

@@ -45,8 +45,12 @@ def adf(n: Notification) -> dict:
     content: list[dict] = [
         _para(_text(_format.title(n))),
         _para(_text(_format.numbers(n))),
-        _para(_text(f"dedup_key {e.dedup_key}; detected at {e.detected_at.isoformat()} "
-                    f"(sample {e.detected_at_sample_id}); owners: {', '.join(e.owners)}")),
+        _para(
+            _text(
+                f"dedup_key {e.dedup_key}; detected at {e.detected_at.isoformat()} "
+                f"(sample {e.detected_at_sample_id}); owners: {', '.join(e.owners)}"
+            )
+        ),
     ]
     if n.links:
         nodes: list[dict] = []
@@ -56,11 +60,18 @@ def adf(n: Notification) -> dict:
             nodes.append(_text(name, href))
         content.append(_para(*nodes))
     if e.evidence:
-        content.append({
-            "type": "bulletList",
-            "content": [{"type": "listItem", "content": [_para(_text(
-                f"{ev.sample_id}: {ev.excerpt[:1000]}"))]} for ev in e.evidence[:10]],
-        })
+        content.append(
+            {
+                "type": "bulletList",
+                "content": [
+                    {
+                        "type": "listItem",
+                        "content": [_para(_text(f"{ev.sample_id}: {ev.excerpt[:1000]}"))],
+                    }
+                    for ev in e.evidence[:10]
+                ],
+            }
+        )
     return {"type": "doc", "version": 1, "content": content}
 
 
@@ -81,9 +92,11 @@ class JiraReceiver(HttpReceiver):
         label = incident_label(n.dedup_key, n.epoch)
         url = f"{self._base()}/rest/api/3/search/jql"
         try:
-            resp = client.get(url, params={"jql": f'labels = "{label}"', "fields": "key",
-                                           "maxResults": "1"},
-                              headers=self._headers(n.idempotency_key))
+            resp = client.get(
+                url,
+                params={"jql": f'labels = "{label}"', "fields": "key", "maxResults": "1"},
+                headers=self._headers(n.idempotency_key),
+            )
         except httpx.TimeoutException:
             return None, SendResult(False, "timeout", True, None, "timeout searching issue")
         except httpx.TransportError as exc:
@@ -105,8 +118,13 @@ class JiraReceiver(HttpReceiver):
 
     def _comment(self, client: httpx.Client, n: Notification, key: str, text: str) -> SendResult:
         body = {"body": {"type": "doc", "version": 1, "content": [_para(_text(text))]}}
-        return self.post(client, "POST", f"{self._base()}/rest/api/3/issue/{key}/comment",
-                         self._headers(n.idempotency_key), _encoder.encode(body))
+        return self.post(
+            client,
+            "POST",
+            f"{self._base()}/rest/api/3/issue/{key}/comment",
+            self._headers(n.idempotency_key),
+            _encoder.encode(body),
+        )
 
     def send(self, batch: list[Notification], client: httpx.Client | None) -> SendResult:
         assert client is not None
@@ -128,8 +146,12 @@ class JiraReceiver(HttpReceiver):
             "issuetype": {"name": self.cfg.issue_type},
             "summary": _format.title(n)[:250],
             "description": adf(n),
-            "labels": ["safety-monitor", incident_label(n.dedup_key, n.epoch),
-                       f"domain-{e.segment.domain}", f"rule-{e.rule}"],
+            "labels": [
+                "safety-monitor",
+                incident_label(n.dedup_key, n.epoch),
+                f"domain-{e.segment.domain}",
+                f"rule-{e.rule}",
+            ],
             "priority": {"name": (self.cfg.priorities or _PRIORITY).get(e.severity, "Medium")},
         }
         resp_result, created = self._create(client, n, fields)
@@ -137,12 +159,15 @@ class JiraReceiver(HttpReceiver):
             self._refs.set_ref(self.name, n.dedup_key, n.epoch, created)
         return resp_result
 
-    def _create(self, client: httpx.Client, n: Notification, fields: dict
-                ) -> tuple[SendResult, str | None]:
+    def _create(
+        self, client: httpx.Client, n: Notification, fields: dict
+    ) -> tuple[SendResult, str | None]:
         try:
-            resp = client.post(f"{self._base()}/rest/api/3/issue",
-                               headers=self._headers(n.idempotency_key),
-                               content=_encoder.encode({"fields": fields}))
+            resp = client.post(
+                f"{self._base()}/rest/api/3/issue",
+                headers=self._headers(n.idempotency_key),
+                content=_encoder.encode({"fields": fields}),
+            )
         except httpx.TimeoutException:
             return SendResult(False, "timeout", True, None, "timeout creating issue"), None
         except httpx.TransportError as exc:

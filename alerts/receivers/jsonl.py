@@ -23,10 +23,19 @@ class JsonlReceiver(Receiver):
         self._lock = threading.Lock()
 
     def send(self, batch: list[Notification], client: httpx.Client | None) -> SendResult:
-        data = b"".join(_encoder.encode({"receiver": self.name, "kind": n.kind,
-                                         "idempotency_key": n.idempotency_key,
-                                         "tier": n.tier, "alert": n.event}) + b"\n"
-                        for n in batch)
+        data = b"".join(
+            _encoder.encode(
+                {
+                    "receiver": self.name,
+                    "kind": n.kind,
+                    "idempotency_key": n.idempotency_key,
+                    "tier": n.tier,
+                    "alert": n.event,
+                }
+            )
+            + b"\n"
+            for n in batch
+        )
         try:
             with self._lock:
                 fd = os.open(self.cfg.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)

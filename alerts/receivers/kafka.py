@@ -34,8 +34,14 @@ class KafkaReceiver(Receiver):
 
     def send(self, batch: list[Notification], client: httpx.Client | None) -> SendResult:
         for n in batch:
-            value = _encoder.encode({"kind": n.kind, "tier": n.tier,
-                                     "idempotency_key": n.idempotency_key, "alert": n.event})
+            value = _encoder.encode(
+                {
+                    "kind": n.kind,
+                    "tier": n.tier,
+                    "idempotency_key": n.idempotency_key,
+                    "alert": n.event,
+                }
+            )
             try:
                 self._producer.send(self.cfg.topic, n.dedup_key.encode(), value)
             except Exception as exc:  # any producer failure is retried

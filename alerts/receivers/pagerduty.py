@@ -15,8 +15,13 @@ from alerts.routing import iso
 
 DEFAULT_URL = "https://events.pagerduty.com/v2/enqueue"
 _SEVERITY = {"critical": "critical", "high": "error", "warning": "warning", "info": "info"}
-_ACTION = {"trigger": "trigger", "repeat": "trigger", "escalate": "trigger",
-           "ack": "acknowledge", "resolve": "resolve"}
+_ACTION = {
+    "trigger": "trigger",
+    "repeat": "trigger",
+    "escalate": "trigger",
+    "ack": "acknowledge",
+    "resolve": "resolve",
+}
 _encoder = msgspec.json.Encoder()
 
 
@@ -49,5 +54,9 @@ class PagerDutyReceiver(HttpReceiver):
 
     def request(self, batch: list[Notification]) -> tuple[str, str, dict[str, str], bytes]:
         (n,) = batch
-        return ("POST", self.cfg.url or DEFAULT_URL, json_headers(n.idempotency_key),
-                _encoder.encode(self.event(n)))
+        return (
+            "POST",
+            self.cfg.url or DEFAULT_URL,
+            json_headers(n.idempotency_key),
+            _encoder.encode(self.event(n)),
+        )

@@ -44,6 +44,7 @@ class WebhookReceiver(HttpReceiver):
         body = _encoder.encode(self.body(batch))
         headers = json_headers(batch_key(batch))
         headers.update(self.cfg.headers or {})
-        headers.update(sign_request(self._env[self.cfg.secret_env], body,
-                                    timestamp=int(self._clock())))
+        headers.update(
+            sign_request(self._env[self.cfg.secret_env], body, timestamp=int(self._clock()))
+        )
         return "POST", self.cfg.url, headers, body
