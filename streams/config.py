@@ -30,6 +30,7 @@ TOPIC_ROLES = (
 )
 
 _ENV = "SAFETY_MONITOR_KAFKA_"
+PARTITION_KEYS = ("surface", "model|surface")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,12 @@ class StreamsConfig:
     bootstrap_servers: str = "127.0.0.1:9092"
     #: Topic names are ``prefix + role`` (``safety-monitor.samples``, ...).
     prefix: str = "safety-monitor."
+    #: What samples are keyed by at ingest: every piece of the core's state must live in
+    #: one partition. ``surface``: segments, domain mixes and rollout canaries (which
+    #: compare models on a surface) are all partition-local. ``model|surface``: more
+    #: parallelism, but a canary's candidate and incumbent models may sit in different
+    #: partitions, so rollout canaries are not detected.
+    partition_key: str = "surface"
     #: Partitions of samples, and of the topics aligned with it (verdicts, review, state):
     #: the unit of parallelism, and it must not change once data flows (keys would move).
     partitions: int = 8
@@ -58,6 +65,10 @@ class StreamsConfig:
     classifier_save_interval_s: float = 60.0
     #: Largest state snapshot message (bytes, compressed).
     max_snapshot_bytes: int = 16 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        if self.partition_key not in PARTITION_KEYS:
+            raise ValueError(f"partition_key must be one of {PARTITION_KEYS}")
 
     def topic(self, role: str) -> str:
         if role not in TOPIC_ROLES:

@@ -60,7 +60,7 @@ class StreamMetrics:
         )
         self.misrouted = Counter(
             "safety_monitor_kafka_misrouted_samples_total",
-            "Samples not keyed model|surface (a segment split over partitions).",
+            "Samples not keyed by the configured partition key (their state is split).",
             registry=r,
         )
         self.labels_joined = Counter(

@@ -1,11 +1,11 @@
 """``safety-monitor replay PATH --topic T``: publish a JSONL file of samples or labels.
 
-Samples are keyed ``model|surface``: every segment of a (model, surface) pair lands in one
-partition, which is what lets the worker keep a segment's posture without a repartition hop
-(see ``streams/README.md``). Labels are keyed by ``sample_id``. The producer is kafka-python's
-idempotent one (aiokafka's fails on Tansu, see FIELD-NOTES), so a retried batch is never
-written twice. A malformed line goes to the dead-letter topic (and file, when given) with
-its reason, and the replay goes on.
+Samples are keyed by surface (or ``model|surface``: ``StreamsConfig.partition_key``), so
+every segment, domain mix and rollout of a surface lands in one partition and the worker
+keeps them without a repartition hop (see ``streams/README.md``). Labels are keyed by
+``sample_id``. The producer is kafka-python's idempotent one (aiokafka's fails on Tansu, see
+FIELD-NOTES), so a retried batch is never written twice. A malformed line goes to the
+dead-letter topic (and file, when given) with its reason, and the replay goes on.
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ class ReplayStats:
     dead_letters: int = 0
 
 
-def sample_key(model: str, surface: str) -> bytes:
-    """The partition key of a sample: all segments of a (model, surface) share a partition."""
-    return f"{model}|{surface}".encode()
+def sample_key(model: str, surface: str, how: str = "surface") -> bytes:
+    """The partition key of a sample (``StreamsConfig.partition_key``): all the core's state
+    a sample touches must live in the partition it lands in."""
+    return surface.encode() if how == "surface" else f"{model}|{surface}".encode()
 
 
 def make_producer(config: StreamsConfig, **overrides) -> KafkaProducer:
@@ -131,7 +132,7 @@ def publish(
                 key = decode_label(data).sample_id.encode()
             else:
                 sample = decode_sample(data)
-                key = sample_key(sample.model, sample.surface)
+                key = sample_key(sample.model, sample.surface, config.partition_key)
         except ContractError as exc:
             stats.dead_letters += 1
             producer.send(

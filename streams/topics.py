@@ -1,7 +1,7 @@
 """The topics of a deployment, and ``safety-monitor topics create``.
 
 Partition counts are part of the design, not an afterthought: samples are keyed
-``model|surface`` at ingest, and verdicts, review entries and state snapshots of samples
+by surface at ingest, and verdicts, review entries and state snapshots of samples
 partition *p* are written to partition *p* of their topics, so stage 2 never needs a
 repartition hop and recovery knows exactly where to look.
 """

@@ -1,8 +1,8 @@
 """A monitor worker on Kafka: classify, track posture and alert, with nothing lost or recounted.
 
-One consumer group over the samples topic. Samples are keyed ``model|surface`` at ingest,
-so every segment of a (model, surface) lives in one partition and a single stage does it
-all per partition: decode, classify, apply posture and rules (the core :class:`Pipeline`,
+One consumer group over the samples topic. Samples are keyed by surface at ingest, so all
+the core's state a sample touches (its segment, its surface's domain mix and rollouts) lives
+in one partition and a single stage does it all per partition: decode, classify, apply posture and rules (the core :class:`Pipeline`,
 one per partition, sharing the injected classifier), publish verdicts, review entries,
 alerts and escalations. There is no repartition hop, the step where Faust lost messages
 under SIGKILL (FIELD-NOTES; see ``streams/README.md`` for why).
@@ -279,7 +279,7 @@ class Worker:
             except ContractError as exc:
                 self._dead_letter(partition, record.offset, raw, str(exc))
                 continue
-            key = sample_key(sample.model, sample.surface)
+            key = sample_key(sample.model, sample.surface, self.config.partition_key)
             if record.key != key:
                 self.kafka_metrics.misrouted.inc()
             samples.append(sample)
@@ -487,8 +487,15 @@ class Worker:
             self._suppress[role] |= by_topic.get(self._topics[role], set())
         for p, state in states.items():
             pipeline = Pipeline(self.policy, self.classifier)
+            # The partition's share of the core's state (the label window is not part of
+            # it: labels are joined by the worker, see _poll_labels).
             pipeline.segments = state.segments
             pipeline.samples_seen = state.samples_seen
+            for name in ("mixes", "rollouts"):
+                if getattr(state, name, None) is not None and hasattr(pipeline, name):
+                    setattr(pipeline, name, getattr(state, name))
+                else:
+                    setattr(state, name, getattr(pipeline, name, None))
             self._parts[p] = _Partition(state, pipeline)
         seconds = time.perf_counter() - started
         self.kafka_metrics.recovery.observe(seconds)

@@ -5,7 +5,8 @@ The traffic is graded upstream (``grader`` on every sample), so the verdicts do 
 on a classifier's learning order and the embedded runner and the Kafka workers must agree
 exactly. One segment (``cyber`` on ``model-b``/``chat``) has its under-refusal rate jump
 from 3% to 30% two thirds of the way through, so ``posture_shift`` and ``posture_breach``
-fire.
+fire; and a new model (``model-e``) rolls out on ``chat`` with a worse posture, which the
+core compares with the incumbent as a canary.
 """
 
 from __future__ import annotations
@@ -53,8 +54,11 @@ def write_traffic(path: Path, n: int = 20_000, *, seed: int = 7, malformed: int 
     shift_at = 2 * n // 3
     lines = []
     for i in range(n):
-        if rng.random() < 0.35:
+        r = rng.random()
+        if r < 0.35:
             model, surface = "model-b", "chat"  # the busy segment the incident hits
+        elif r < 0.45 and i >= 2 * n // 5:
+            model, surface = "model-e", "chat"  # a rollout: a canary against model-b
         else:
             model, surface = rng.choice(MODELS), rng.choice(SURFACES)
         domain = rng.choices(("cyber", "illicit", "none"), (0.5, 0.2, 0.3))[0]
@@ -67,6 +71,8 @@ def write_traffic(path: Path, n: int = 20_000, *, seed: int = 7, malformed: int 
             rate = 0.03
             if (domain, model, surface) == ("cyber", "model-b", "chat") and i >= shift_at:
                 rate = 0.30
+            if model == "model-e":
+                rate = 0.25
             if request == "disallowed":
                 refused = rng.random() >= rate
                 harmful = not refused

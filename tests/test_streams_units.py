@@ -50,7 +50,8 @@ def test_snapshot_round_trip_keeps_posture_and_offset():
 
 
 def test_sample_key_and_dead_letter_value():
-    assert sample_key("m", "chat") == b"m|chat"
+    assert sample_key("m", "chat") == b"chat"
+    assert sample_key("m", "chat", "model|surface") == b"m|chat"
     value = dead_letter_value(b"{oops", "f.jsonl:3", "JSON is malformed")
     assert b'"reason":"JSON is malformed"' in value and b'"kind":"json"' in value
 
