@@ -2,10 +2,11 @@
 
 One consumer group over the samples topic. Samples are keyed by surface at ingest, so all
 the core's state a sample touches (its segment, its surface's domain mix and rollouts) lives
-in one partition and a single stage does it all per partition: decode, classify, apply posture and rules (the core :class:`Pipeline`,
-one per partition, sharing the injected classifier), publish verdicts, review entries,
-alerts and escalations. There is no repartition hop, the step where Faust lost messages
-under SIGKILL (FIELD-NOTES; see ``streams/README.md`` for why).
+in one partition, and a single stage does it all per partition: decode, classify, apply
+posture and rules (the core :class:`Pipeline`, one per partition, sharing the injected
+classifier), publish verdicts, review entries, alerts and escalations. There is no
+repartition hop, the step where Faust lost messages under SIGKILL (FIELD-NOTES; see
+``streams/README.md`` for why).
 
 Why it loses nothing and counts nothing twice (at-least-once input, exactly-once state):
 
