@@ -135,6 +135,7 @@ class Worker:
         self._classifier_saved_at = time.monotonic()
         self._assigned_at = 0.0
         self._closing = False
+        self._fatal: Exception | None = None
         self._parts: dict[int, _Partition] = {}
         self._pending: list = []  # send futures since the last flush
         self._suppress: dict[str, set[str]] = {role: set() for role in _OUTPUTS}
@@ -218,6 +219,8 @@ class Worker:
         try:
             while not self.stop.stopped:
                 batch = self._consumer.poll(timeout_ms=c.poll_timeout_ms, max_records=c.batch_size)
+                if self._fatal is not None:
+                    raise self._fatal
                 for tp, records in batch.items():
                     self._process(tp.partition, records)
                 self._poll_labels()
@@ -242,17 +245,25 @@ class Worker:
                     and self._caught_up()
                 ):
                     break
-        finally:
-            self._close()
+        except BaseException:
+            # The core may have applied part of a batch: that state must never be saved
+            # with the old offset. Stop without a snapshot; the next owner redoes the batch.
+            self._close(snapshot=False)
+            raise
+        self._close()
         return self.stats
 
-    def _close(self) -> None:
+    def _close(self, *, snapshot: bool = True) -> None:
         self._closing = True
         try:
-            self._snapshot()
-            if self._classifier_snapshot:
-                self._save_classifier()
+            if snapshot:
+                self._snapshot()
+                if self._classifier_snapshot:
+                    self._save_classifier()
         finally:
+            if not snapshot:
+                # Leaving the group would run the revoke callback, which snapshots.
+                self._parts.clear()
             self._consumer.close()  # leaves the group: the others take over at once
             self._labels.close()
             self._reader.close()
@@ -521,11 +532,19 @@ class _Listener(ConsumerRebalanceListener):
     def __init__(self, worker: Worker) -> None:
         self._worker = worker
 
+    # kafka-python logs and swallows exceptions of these callbacks: hand them to the loop,
+    # which stops the worker (a failed output or recovery must not be processed past).
     def on_partitions_revoked(self, revoked):
-        self._worker._on_revoked(list(revoked))
+        try:
+            self._worker._on_revoked(list(revoked))
+        except Exception as exc:
+            self._worker._fatal = exc
 
     def on_partitions_assigned(self, assigned):
-        self._worker._on_assigned(list(assigned))
+        try:
+            self._worker._on_assigned(list(assigned))
+        except Exception as exc:
+            self._worker._fatal = exc
 
 
 __all__ = ["OutputError", "ReviewEntry", "Worker", "WorkerStats"]
