@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=60_000)
     parser.add_argument("--workers", default="1,2")
-    args = parser.parse_args(argv)
+    # As a `make bench` section main() gets no arguments: defaults, not the section name.
+    args = parser.parse_args([] if argv is None else argv)
     configure_logging(level="error")  # the embedded reference would log every alert
     workdir = Path(tempfile.mkdtemp(prefix="bench-kafka-"))
     traffic, policy = workdir / "traffic.jsonl", ss.write_policy(workdir / "policy.yaml")
@@ -96,4 +97,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--samples", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args(argv)
+    # As a `make bench` section main() gets no arguments: defaults, not the section name.
+    args = parser.parse_args([] if argv is None else argv)
     configure_logging(level="error")  # the embedded reference would log every alert
     rng = random.Random(args.seed)
     workdir = Path(tempfile.mkdtemp(prefix="soak-kafka-"))
@@ -118,4 +119,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))
