@@ -291,6 +291,11 @@ def test_severity_routing(tmp_path) -> None:
         ),
         ("  x: {type: jsonl, path: /tmp/x, group_by: [sample_id]}", "unknown label 'sample_id'"),
         ("  x: {type: jsonl, path: /tmp/x, timeout: 3}", "unknown field `timeout`"),
+        (
+            "  x: {type: webhook, url: 'http://127.0.0.1:1/', secret_env: HOME, "
+            "headers: {Authorization: Basic abc}}",
+            "credentials never go in the policy",
+        ),
     ],
 )
 def test_receiver_config_errors_are_clear(tmp_path, receivers: str, message: str) -> None:

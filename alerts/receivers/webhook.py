@@ -44,6 +44,8 @@ class WebhookReceiver(HttpReceiver):
         body = _encoder.encode(self.body(batch))
         headers = json_headers(batch_key(batch))
         headers.update(self.cfg.headers or {})
+        if self.cfg.bearer_token_env:
+            headers["Authorization"] = f"Bearer {self._env[self.cfg.bearer_token_env]}"
         headers.update(
             sign_request(self._env[self.cfg.secret_env], body, timestamp=int(self._clock()))
         )
