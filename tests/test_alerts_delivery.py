@@ -183,7 +183,7 @@ def test_fallback_then_dead_letter(tmp_path) -> None:
 
 def test_circuit_breaker_stops_hammering(tmp_path, server) -> None:
     server.default = "500"
-    extra = ", circuit_failures: 3, circuit_reset_s: 0.5"
+    extra = ", circuit_failures: 3, circuit_reset_s: 1.0"
     router = AlertRouter(
         webhook_policy(server.url, extra),
         tmp_path / "o.db",
@@ -194,7 +194,8 @@ def test_circuit_breaker_stops_hammering(tmp_path, server) -> None:
     )
     try:
         router.emit(make_event())
-        time.sleep(0.4)
+        assert server.wait_for(lambda: len(server.receipts) >= 3, timeout=5)
+        time.sleep(0.5)  # the breaker is open: no attempt in this time
         during_open = len(server.receipts)
         server.default = "ok"
         assert server.wait_for(lambda: len(server.processed) == 1, timeout=5)
