@@ -155,7 +155,7 @@ class Lifecycle:
 
     def tick(self, now: float) -> None:
         """Repeats, escalations, expired mutes; called periodically."""
-        with self._outbox.transaction() as tx:
+        with self._outbox.transaction(durable=False) as tx:
             self._evaluate_all(tx, now)
         self._flush_records()
 

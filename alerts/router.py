@@ -213,7 +213,7 @@ class AlertRouter:
 
     def _on_failed(self, n: Notification, error: str) -> None:
         now = self._clock()
-        with self.outbox.transaction() as tx:
+        with self.outbox.transaction(durable=False) as tx:
             state, fallback = self._lifecycle.fallback_for(tx, n, now)
             self.outbox.mark_failed(tx, n, state, error, fallback, now)
         self._metrics.notifications.labels(n.receiver, n.kind, state).inc()
