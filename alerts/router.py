@@ -16,6 +16,7 @@ them through the durable outbox.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import random
 import threading
@@ -65,6 +66,28 @@ class DeadLetter(msgspec.Struct, frozen=True):
     alert: AlertEvent
 
 
+class OutboxInUse(RuntimeError):
+    """Another router (this process or another) already delivers from this outbox."""
+
+
+def _lock_outbox(path: str | Path) -> int | None:
+    """An exclusive ``flock`` on ``<outbox>.lock`` for the router's lifetime: two routers on
+    one outbox would both send the same rows. Released by close() or by process death."""
+    if str(path) == ":memory:":
+        return None
+    lock_path = Path(f"{path}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise OutboxInUse(
+            f"{path}: outbox in use by another router; one router per outbox"
+        ) from None
+    return fd
+
+
 class AlertRouter:
     """Route, group, mute, escalate and deliver alert events; implements ``AlertSink``.
 
@@ -95,6 +118,7 @@ class AlertRouter:
         self._clock = clock
         self._metrics = metrics_for(registry)
         self._journal = journal
+        self._lock_fd = _lock_outbox(outbox_path)
         self.outbox = Outbox(outbox_path, synchronous=synchronous)
         self._receivers = {
             name: build_receiver(
@@ -163,6 +187,9 @@ class AlertRouter:
         for worker in self._workers.values():
             worker.stop(timeout=max(deadline - time.monotonic(), 0.1))
         self.outbox.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the flock
+            self._lock_fd = None
 
     # -- background
     def start(self) -> None:

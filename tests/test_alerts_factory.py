@@ -182,3 +182,19 @@ def test_kafka_seam_and_metrics(tmp_path) -> None:
         if metric.name.startswith("safety_monitor_alert"):
             for sample in metric.samples:
                 assert "a/b c" not in json.dumps(sample.labels)
+
+
+def test_one_router_per_outbox(tmp_path) -> None:
+    from alerts.router import OutboxInUse
+
+    policy = policy_with(f"""
+  primary: {{type: jsonl, path: "{tmp_path / "x.jsonl"}"}}""")
+    first = AlertRouter(
+        policy, tmp_path / "o.db", env={}, registry=CollectorRegistry(), start=False
+    )
+    with pytest.raises(OutboxInUse, match="one router per outbox"):
+        AlertRouter(policy, tmp_path / "o.db", env={}, registry=CollectorRegistry(), start=False)
+    first.close()
+    AlertRouter(
+        policy, tmp_path / "o.db", env={}, registry=CollectorRegistry(), start=False
+    ).close()
