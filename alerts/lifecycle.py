@@ -96,7 +96,15 @@ class Lifecycle:
         """Apply a firing or resolved event; True if it changed what receivers are told."""
         labels = alert_labels(event)
         self._metrics.events.labels(event.status, event.rule, event.severity).inc()
-        with self._outbox.transaction() as tx:
+        # A refresh of an incident already firing changes no state a receiver depends on:
+        # no fsync for it (a new incident, a severity change and a resolve get one).
+        current = self._active.get(event.dedup_key)
+        refresh = (
+            event.status == "firing"
+            and current is not None
+            and current.get("severity") == event.severity
+        )
+        with self._outbox.transaction(durable=not refresh) as tx:
             self._outbox.append_event(tx, event.status, event.dedup_key, now, event)
             inc = self._outbox.incident(tx, event.dedup_key)
             if event.status == "firing":

@@ -413,6 +413,22 @@ class Outbox:
                 (now, reason, n.id),
             )
 
+    def orphan(self, receivers: set[str], now: float) -> int:
+        """Dead-letter pending work for receivers no longer configured (policy changed)."""
+        with self.transaction(durable=False) as tx:
+            rows = tx.execute(
+                "SELECT DISTINCT receiver FROM deliveries WHERE state='pending'"
+            ).fetchall()
+            gone = [r for (r,) in rows if r not in receivers]
+            n = 0
+            for receiver in gone:
+                n += tx.execute(
+                    "UPDATE deliveries SET state='dead', last_error=?, delivered_at=? "
+                    "WHERE receiver=? AND state='pending'",
+                    ("receiver no longer in the policy", now, receiver),
+                ).rowcount
+        return n
+
     def counts(self) -> dict[tuple[str, str], int]:
         rows = (
             self._conn()

@@ -126,6 +126,14 @@ class AlertRouter:
             )
             for name, cfg in self.configs.items()
         }
+        orphaned = self.outbox.orphan(set(self.configs), clock())
+        if orphaned:
+            _log.error(
+                "orphaned_notifications",
+                count=orphaned,
+                hint="pending notifications for receivers removed from the policy were "
+                "dead-lettered; see AlertRouter.dead_letters()",
+            )
         self.routing = RoutingTable(policy, self.configs)
         self._lifecycle = Lifecycle(
             self.outbox,

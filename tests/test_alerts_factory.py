@@ -198,3 +198,28 @@ def test_one_router_per_outbox(tmp_path) -> None:
     AlertRouter(
         policy, tmp_path / "o.db", env={}, registry=CollectorRegistry(), start=False
     ).close()
+
+
+def test_receiver_removed_from_policy_dead_letters_its_pending_work(tmp_path) -> None:
+    down = ScriptedServer()
+    down.default = "500"
+    outbox = tmp_path / "o.db"
+    before = policy_with(f"""
+  primary: {{type: webhook, url: "{down.url}", secret_env: S, {FAST}}}""")
+    r = AlertRouter(before, outbox, env={"S": "x"}, registry=CollectorRegistry(), start=False)
+    r.emit(make_event())
+    r.close()
+    down.close()
+    after = policy_with(
+        f"""
+  other: {{type: jsonl, path: "{tmp_path / "o.jsonl"}"}}""",
+        domains="\n  cyber: {routes: [other], severity: critical}\n",
+    )
+    r2 = AlertRouter(after, outbox, env={}, registry=CollectorRegistry(), start=False)
+    try:
+        dead = r2.dead_letters()
+        assert [(d["receiver"], d["last_error"]) for d in dead] == [
+            ("primary", "receiver no longer in the policy")
+        ]
+    finally:
+        r2.close()
