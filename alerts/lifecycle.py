@@ -362,8 +362,10 @@ class Lifecycle:
             or not self._receivers[target].accepts(n.kind)
         ):
             return "dead", None
-        if n.kind == "resolve" and target in self._outbox.notified(tx, n.dedup_key, n.epoch):
-            return "failed_over", None  # told about the trigger: it gets its own resolve
+        if n.kind != "ack" and target in self._outbox.notified(tx, n.dedup_key, n.epoch):
+            # The fallback already knows this incident (routed there directly, or an earlier
+            # failover): it gets its own repeats and resolve; a copy would be a duplicate.
+            return "failed_over", None
         kind_at = f"{n.kind}@{n.origin or n.receiver}"
         return "failed_over", msgspec.structs.replace(
             n,
