@@ -65,8 +65,8 @@ def build_alert_sink(
 
     - no ``receivers`` in the policy: a :class:`JsonlSink` on ``alerts_out`` (or a no-op);
     - receivers: an :class:`AlertRouter` whose outbox is ``outbox_path`` (default: beside
-      ``alerts_out``, else ``.state/alerts-outbox.db``), journaling alert, escalation,
-      acknowledgement and dead-letter events to ``alerts_out`` when given.
+      ``alerts_out``, else ``.state/alerts-outbox.db``), journaling alert events and
+      escalation events (contract section 4) to ``alerts_out`` when given.
 
     Raises :class:`alerts.config.ConfigError` for an invalid receivers section or a missing
     environment variable: fail at start, not at the first page.

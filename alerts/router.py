@@ -56,7 +56,7 @@ _ack_decoder = msgspec.json.Decoder(AckMessage)
 
 
 class DeadLetter(msgspec.Struct, frozen=True):
-    """A notification that neither its receiver nor a fallback could take (journaled)."""
+    """A notification that neither its receiver nor a fallback could take."""
 
     kind: str
     receiver: str
@@ -111,6 +111,7 @@ class AlertRouter:
         idle_poll_s: float = 0.5,
         rng: random.Random | None = None,
         synchronous: str = "FULL",
+        journal_kinds: frozenset[str] = frozenset({"escalation"}),
     ) -> None:
         self.policy = policy
         self.configs: dict[str, ReceiverConfig] = load_receivers(policy, env)
@@ -118,6 +119,7 @@ class AlertRouter:
         self._clock = clock
         self._metrics = metrics_for(registry)
         self._journal = journal
+        self._journal_kinds = journal_kinds
         self._lock_fd = _lock_outbox(outbox_path)
         self.outbox = Outbox(outbox_path, synchronous=synchronous)
         self._receivers = {
@@ -142,7 +144,7 @@ class AlertRouter:
             self.configs,
             self.alerting,
             self._metrics,
-            on_record=journal.record if hasattr(journal, "record") else None,
+            on_record=self._record if hasattr(journal, "record") else None,
         )
         rng = rng or random.Random()
         self._workers = {
@@ -246,6 +248,17 @@ class AlertRouter:
                 break
         return sent
 
+    def _record(self, record: msgspec.Struct) -> None:
+        """Journal an escalation (and, if asked, acknowledgement / dead-letter) record."""
+        if self._journal is None or not hasattr(self._journal, "record"):
+            return
+        if getattr(record, "kind", None) not in self._journal_kinds:
+            return
+        try:
+            self._journal.record(record)
+        except Exception:
+            _log.exception("journal_failed")
+
     def _on_failed(self, n: Notification, error: str) -> None:
         now = self._clock()
         with self.outbox.transaction(durable=False) as tx:
@@ -266,13 +279,7 @@ class AlertRouter:
             _log.error(
                 "dead_letter", receiver=n.receiver, kind=n.kind, dedup_key=n.dedup_key, error=error
             )
-            if self._journal is not None and hasattr(self._journal, "record"):
-                try:
-                    self._journal.record(
-                        DeadLetter("dead_letter", n.receiver, n.kind, n.dedup_key, error, n.event)
-                    )
-                except Exception:
-                    _log.exception("journal_failed")
+            self._record(DeadLetter("dead_letter", n.receiver, n.kind, n.dedup_key, error, n.event))
 
     # -- acknowledgement, silences
     def acknowledge(self, dedup_key: str, by: str, via: str = "api") -> bool:

@@ -227,6 +227,12 @@ def test_unacknowledged_critical_escalates(tmp_path) -> None:
     assert [x["kind"] for x in lines(out)] == ["trigger", "trigger", "ack", "resolve"]
     r.close()
     journal.close()
+    # The journal holds alert events and escalations only (contract section 4).
+    assert {e.get("kind", e.get("status")) for e in lines(journal_path)} == {
+        "firing",
+        "resolved",
+        "escalation",
+    }
 
 
 def test_acknowledged_in_time_does_not_escalate(tmp_path) -> None:
