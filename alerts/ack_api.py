@@ -26,6 +26,8 @@ import structlog
 
 from alerts.router import AlertRouter
 
+__all__ = ["AckServer"]
+
 _log = structlog.get_logger("alerts.ack_api")
 _MAX_BODY = 64 * 1024
 

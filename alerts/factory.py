@@ -19,6 +19,8 @@ from alerts.sinks import AlertSink, JsonlSink
 from monitor.contract import AlertEvent
 from monitor.policy import Policy
 
+__all__ = ["DEFAULT_OUTBOX", "build_alert_sink"]
+
 _log = structlog.get_logger("alerts.factory")
 
 #: Where the outbox goes when neither ``outbox_path`` nor ``--alerts-out`` says.

@@ -41,6 +41,8 @@ from alerts.routing import RoutingTable, alert_labels, iso
 from alerts.silences import Silence, suppression_reason
 from monitor.contract import AlertEvent
 
+__all__ = ["AckEvent", "EscalationEvent", "Lifecycle"]
+
 _log = structlog.get_logger("alerts.lifecycle")
 
 

@@ -41,6 +41,8 @@ from alerts.sinks import redact_event
 from monitor.contract import AlertEvent
 from monitor.policy import Policy
 
+__all__ = ["AckMessage", "AlertRouter", "DeadLetter", "OutboxInUse"]
+
 _log = structlog.get_logger("alerts.router")
 
 

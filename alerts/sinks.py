@@ -20,6 +20,8 @@ import msgspec
 from alerts.redact import redact
 from monitor.contract import AlertEvent, Evidence, encode
 
+__all__ = ["AlertSink", "FanoutSink", "JsonlSink", "redact_event"]
+
 
 @runtime_checkable
 class AlertSink(Protocol):

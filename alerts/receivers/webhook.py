@@ -15,6 +15,8 @@ from alerts.outbox import Notification
 from alerts.receivers.base import HttpReceiver, batch_key, json_headers
 from alerts.webhook_verify import sign_request
 
+__all__ = ["WebhookReceiver"]
+
 _encoder = msgspec.json.Encoder()
 
 
