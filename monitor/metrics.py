@@ -14,14 +14,18 @@ values come from bounded sets: the policy's domains, and model and surface names
 from __future__ import annotations
 
 import collections
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client import start_http_server as _start_http_server
 
-from monitor.contract import AlertEvent, Sample
-from monitor.pipeline import BatchResult
+from monitor.contract import AlertEvent, Grader, Label, Sample, Verdict
 from monitor.posture import observations
+
+if TYPE_CHECKING:  # only for annotations: keeps this module importable without classifiers
+    from monitor.pipeline import BatchResult
 
 OVERFLOW = "__overflow__"
 
@@ -149,10 +153,31 @@ class Metrics:
         self.segments = Gauge(
             "safety_monitor_segments", "Segments with posture state.", registry=r
         )
+        self.last_batch = Gauge(
+            "safety_monitor_last_batch_timestamp_seconds",
+            "Unix time the last batch was processed (staleness: no samples, stalled consumer).",
+            registry=r,
+        )
+        self.consumer_lag = Gauge(
+            "safety_monitor_consumer_lag_messages",
+            "Messages on the partition not yet consumed (Kafka workers; from the fetch "
+            "highwater, which Tansu reports correctly where end_offsets is wrong).",
+            ["topic", "partition"],
+            registry=r,
+        )
+        self.label_checks = Counter(
+            "safety_monitor_label_checks_total",
+            "Arriving labels (or grader verdicts) compared with the monitor's own verdict on "
+            "the same sample, by field and result (agree / disagree): classifier accuracy.",
+            ["field", "result"],
+            registry=r,
+        )
         self.classifier = Info(
             "safety_monitor_classifier", "Active classifier version.", registry=r
         )
         self.policy = Info("safety_monitor_policy", "Active policy.", registry=r)
+        #: Called after every batch (e.g. :meth:`monitor.health.Health.beat`).
+        self.batch_listeners: list[Callable[[], None]] = []
 
     def segment_labels(self, domain: str, model: str, surface: str) -> tuple[str, str, str]:
         return domain, self.models(model), self.surfaces(surface)
@@ -188,6 +213,26 @@ class Metrics:
                     self.intended_max.labels(key[0], metric).set(rules.intended_max)
         self.segments.set(len(pipeline.segments))
         self.batch_size.observe(len(samples))
+        self.last_batch.set(time.time())
+        for listener in self.batch_listeners:
+            listener()
+
+    def observe_label(self, verdict: Verdict, label: Label | Grader) -> None:
+        """Count agreement of the monitor's verdict with a label on each field it carries.
+
+        Call it with the verdict the classifier gives *before* it learns from the label
+        (test-then-train), or the accuracy flatters the classifier.
+        """
+        checks = {
+            "domain": (label.domain, verdict.domain),
+            "request": (label.request, verdict.request),
+            "response": (label.response, verdict.response),
+            "harmful": (label.harmful, verdict.harmful_score >= 0.5),
+        }
+        for field, (truth, predicted) in checks.items():
+            if truth is not None:
+                result = "agree" if truth == predicted else "disagree"
+                self.label_checks.labels(field, result).inc()
 
     def observe_alert(self, alert: AlertEvent) -> None:
         seg = alert.segment
