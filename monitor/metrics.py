@@ -58,6 +58,11 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
 
 _SEGMENT = ("domain", "model", "surface")
 
+#: The reason kinds of :func:`monitor.dead_letters.reason_kind`.
+DEAD_LETTER_KINDS = ("size", "nul", "encoding", "json", "validation")
+#: Fields of a label that can be checked against a verdict.
+LABEL_FIELDS = ("domain", "request", "response", "harmful")
+
 
 class Metrics:
     """Every metric the monitor exports; one instance per registry."""
@@ -138,6 +143,10 @@ class Metrics:
             ["kind"],
             registry=r,
         )
+        # Known label values start at 0: rate() of a series that does not exist yet is
+        # empty, not 0, and dashboards and alerts on "no dead letters" would see nothing.
+        for kind in DEAD_LETTER_KINDS:
+            self.dead_letters.labels(kind)
         self.latency = Histogram(
             "safety_monitor_processing_latency_seconds",
             "Time from reading a sample to its verdict, posture and rules being done.",
@@ -172,6 +181,9 @@ class Metrics:
             ["field", "result"],
             registry=r,
         )
+        for field in LABEL_FIELDS:
+            for result in ("agree", "disagree"):
+                self.label_checks.labels(field, result)
         self.classifier = Info(
             "safety_monitor_classifier", "Active classifier version.", registry=r
         )

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from grafana_foundation_sdk.builders import bargauge, prometheus, stat, timeseries
 from grafana_foundation_sdk.builders import dashboard as db
-from grafana_foundation_sdk.builders.common import LineStyle, ReduceDataOptions
+from grafana_foundation_sdk.builders.common import ReduceDataOptions
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.common import BarGaugeDisplayMode, BigValueTextMode
 from grafana_foundation_sdk.models.dashboard import (
@@ -41,6 +41,8 @@ OUT = Path(__file__).resolve().parent / "dashboards"
 DS = DataSourceRef(type_val="prometheus", uid="${datasource}")
 TAGS = ["safety-monitor"]
 SEG = 'domain=~"$domain", model=~"$model", surface=~"$surface"'
+DOM = 'domain=~"$domain"'
+UNCERTAIN = 'outcome="uncertain", '
 UNDER, OVER = "under_refusal_rate", "over_refusal_rate"
 
 
@@ -54,8 +56,14 @@ def posture_rate(metric: str, by: str = "domain, model", sel: str = SEG) -> str:
     )
 
 
+def rate(metric: str, selector: str = "", window: str = "$window") -> str:
+    braces = f"{{{selector}}}" if selector else ""
+    return f"rate(safety_monitor_{metric}{braces}[{window}])"
+
+
 def intended_max(metric: str) -> str:
-    return f'max by (domain) (safety_monitor_posture_intended_max{{metric="{metric}", domain=~"$domain"}})'
+    selector = f'metric="{metric}", domain=~"$domain"'
+    return f"max by (domain) (safety_monitor_posture_intended_max{{{selector}}})"
 
 
 def headroom(metric: str) -> str:
@@ -63,12 +71,13 @@ def headroom(metric: str) -> str:
     return f"({posture_rate(metric)})\n/ on (domain) group_left () {intended_max(metric)}"
 
 
+_ALERTS = 'safety_monitor_alerts_total{domain=~"$domain"}'
+_BY_ALERT = "sum by (rule, metric, severity, status, domain)"
 ALERT_EVENTS = (
     # A counter child appears with the first alert already counted, so ``increase`` alone
     # misses a segment's first alert: also show series that did not exist a minute ago.
-    'sum by (rule, metric, severity, status, domain) (increase(safety_monitor_alerts_total{domain=~"$domain"}[1m]) > 0)\n'
-    'or sum by (rule, metric, severity, status, domain) (safety_monitor_alerts_total{domain=~"$domain"}'
-    ' unless safety_monitor_alerts_total{domain=~"$domain"} offset 1m)'
+    f"{_BY_ALERT} (increase({_ALERTS}[1m]) > 0)\n"
+    f"or {_BY_ALERT} ({_ALERTS} unless {_ALERTS} offset 1m)"
 )
 
 
@@ -114,7 +123,8 @@ def datasource_var() -> db.DatasourceVariable:
 
 
 def label_var(name: str, metric: str, *, multi: bool = True, depends: str = "") -> db.QueryVariable:
-    query = f"label_values(safety_monitor_{metric}{{{depends}}}, {name})"
+    selector = f"safety_monitor_{metric}" + (f"{{{depends}}}" if depends else "")
+    query = f"label_values({selector}, {name})"
     var = db.QueryVariable(name).label(name).datasource(DS).query(query)
     var = var.refresh(VariableRefresh.ON_TIME_RANGE_CHANGED).sort(1)
     if multi:
@@ -216,7 +226,9 @@ def posture_overview() -> db.Dashboard:
         stat.Panel()
         .title("Policy")
         .datasource(DS)
-        .with_target(target("safety_monitor_policy_info", "{{name}} {{version}}", "A", instant=True))
+        .with_target(
+            target("safety_monitor_policy_info", "{{name}} {{version}}", "A", instant=True)
+        )
         .text_mode(BigValueTextMode.NAME)
         .reduce_options(ReduceDataOptions().calcs(["lastNotNull"]))
         .height(6)
@@ -227,6 +239,7 @@ def posture_overview() -> db.Dashboard:
         (OVER, "Over-refusal", "allowed requests the model refused"),
     ):
         d = d.with_row(db.Row(f"{what}: {denominator}"))
+        selector = f'metric="{metric}", {SEG}'
         d = d.with_panel(
             dashed(
                 series(
@@ -244,7 +257,7 @@ def posture_overview() -> db.Dashboard:
                 "Requests in the denominator per second",
                 "How much traffic each rate rests on: a high rate on a trickle is noise.",
                 target(
-                    f'sum by (domain) (rate(safety_monitor_posture_observations_total{{metric="{metric}", {SEG}}}[$window]))',
+                    f"sum by (domain) ({rate('posture_observations_total', selector)})",
                     "{{domain}}",
                     "A",
                 ),
@@ -304,7 +317,8 @@ def segment_drilldown() -> db.Dashboard:
                     "C",
                 ),
                 target(
-                    'max(safety_monitor_posture_intended_max{domain=~"$domain", metric=~"$metric"})',
+                    "max(safety_monitor_posture_intended_max"
+                    '{domain=~"$domain", metric=~"$metric"})',
                     "intended max",
                     "D",
                 ),
@@ -395,8 +409,8 @@ def classifier_health() -> db.Dashboard:
             "Uncertain verdicts by domain",
             "Share of verdicts too unsure to call: the samples worth a human look.",
             target(
-                'sum by (domain) (rate(safety_monitor_verdicts_total{outcome="uncertain", domain=~"$domain"}[$window]))\n'
-                '/ sum by (domain) (rate(safety_monitor_verdicts_total{domain=~"$domain"}[$window]))',
+                f"sum by (domain) ({rate('verdicts_total', UNCERTAIN + DOM)})\n"
+                f"/ sum by (domain) ({rate('verdicts_total', DOM)})",
                 "{{domain}}",
                 "A",
             ),
@@ -408,7 +422,7 @@ def classifier_health() -> db.Dashboard:
             "Outcome mix",
             "Verdicts per second by outcome.",
             target(
-                'sum by (outcome) (rate(safety_monitor_verdicts_total{domain=~"$domain"}[$window]))',
+                f"sum by (outcome) ({rate('verdicts_total', DOM)})",
                 "{{outcome}}",
                 "A",
             ),
@@ -421,8 +435,8 @@ def classifier_health() -> db.Dashboard:
             "Share of traffic by policy domain: a sudden change can be the classifier, not "
             "the users.",
             target(
-                "sum by (domain) (rate(safety_monitor_verdicts_total[$window]))\n"
-                "/ ignoring (domain) group_left () sum(rate(safety_monitor_verdicts_total[$window]))",
+                f"sum by (domain) ({rate('verdicts_total')})\n"
+                f"/ ignoring (domain) group_left () sum({rate('verdicts_total')})",
                 "{{domain}}",
                 "A",
             ),
@@ -483,9 +497,7 @@ def pipeline_health() -> db.Dashboard:
         .description("Per instance; the NoSamples alert fires when this stays high.")
         .datasource(DS)
         .with_target(
-            target(
-                "time() - safety_monitor_last_batch_timestamp_seconds", "{{instance}}", "A"
-            )
+            target("time() - safety_monitor_last_batch_timestamp_seconds", "{{instance}}", "A")
         )
         .unit("s")
         .thresholds(bound_thresholds(30, 120))
@@ -509,9 +521,7 @@ def pipeline_health() -> db.Dashboard:
             "Consumer lag",
             "Messages not yet consumed, by topic (Kafka workers only; the embedded runner "
             "has no lag).",
-            target(
-                "sum by (topic) (safety_monitor_consumer_lag_messages)", "{{topic}}", "A"
-            ),
+            target("sum by (topic) (safety_monitor_consumer_lag_messages)", "{{topic}}", "A"),
         )
     )
     d = d.with_panel(
@@ -565,7 +575,7 @@ def render(name: str) -> str:
 def _number_panels(dashboard) -> None:
     """Stable panel ids (Grafana links and alert annotations refer to panels by id)."""
     for i, panel in enumerate(dashboard.panels or [], start=1):
-        panel.id = i
+        panel.id_val = i
 
 
 def main(argv: list[str] | None = None) -> int:
