@@ -167,13 +167,6 @@ class Metrics:
             "Unix time the last batch was processed (staleness: no samples, stalled consumer).",
             registry=r,
         )
-        self.consumer_lag = Gauge(
-            "safety_monitor_consumer_lag_messages",
-            "Messages on the partition not yet consumed (Kafka workers; from the fetch "
-            "highwater, which Tansu reports correctly where end_offsets is wrong).",
-            ["topic", "partition"],
-            registry=r,
-        )
         self.label_checks = Counter(
             "safety_monitor_label_checks_total",
             "Arriving labels (or grader verdicts) compared with the monitor's own verdict on "

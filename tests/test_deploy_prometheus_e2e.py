@@ -29,7 +29,7 @@ RULES = sorted((REPO / "deploy" / "prometheus" / "rules").glob("*.yml"))
 DEADLINE_S = 55
 
 #: Queries on metrics only the Kafka workers export: the embedded demo has no consumer lag.
-KAFKA_ONLY = {"safety_monitor_consumer_lag_messages"}
+KAFKA_ONLY = {"safety_monitor_kafka_consumer_lag_messages"}
 #: Ratios over arriving labels are NaN until labels arrive; the demo sends none, so for
 #: these a NaN result counts as data (the series exist, zero-initialised).
 NAN_UNTIL_LABELS = {"Agreement with arriving labels [A]"}

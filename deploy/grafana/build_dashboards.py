@@ -519,9 +519,13 @@ def pipeline_health() -> db.Dashboard:
     d = d.with_panel(
         series(
             "Consumer lag",
-            "Messages not yet consumed, by topic (Kafka workers only; the embedded runner "
-            "has no lag).",
-            target("sum by (topic) (safety_monitor_consumer_lag_messages)", "{{topic}}", "A"),
+            "Samples not yet consumed, by partition of the samples topic (Kafka workers "
+            "only; the embedded runner has no lag).",
+            target(
+                "sum by (partition) (safety_monitor_kafka_consumer_lag_messages)",
+                "partition {{partition}}",
+                "A",
+            ),
         )
     )
     d = d.with_panel(
