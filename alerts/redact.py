@@ -104,19 +104,37 @@ _RULES: list[tuple[str, re.Pattern[str], _Check | None, int]] = [
         None,
         0,
     ),
-    ("private_key", re.compile(
-        r"-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----.*?(?:-----END (?:[A-Z ]+ )?PRIVATE KEY-----|$)",
-        re.S,
-    ), None, 0),
+    (
+        "private_key",
+        re.compile(
+            r"-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----.*?"
+            r"(?:-----END (?:[A-Z ]+ )?PRIVATE KEY-----|$)",
+            re.S,
+        ),
+        None,
+        0,
+    ),
     ("bearer_token", re.compile(r"(?i)\bbearer\s+([A-Za-z0-9._~+/-]{12,}=*)"), None, 1),
-    ("aws_key", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}\b"), None, 0),
+    (
+        "aws_key",
+        re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}\b"),
+        None,
+        0,
+    ),
     (
         "aws_secret",
-        re.compile(r"(?i)aws_?secret_?(?:access_?)?key\W{0,3}([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"),
+        re.compile(
+            r"(?i)aws_?secret_?(?:access_?)?key\W{0,3}([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"
+        ),
         None,
         1,
     ),
-    ("api_key", re.compile(r"\bsk-(?:proj-|ant-(?:api\d\d-)?|live_|test_)?[A-Za-z0-9_-]{20,}"), None, 0),
+    (
+        "api_key",
+        re.compile(r"\bsk-(?:proj-|ant-(?:api\d\d-)?|live_|test_)?[A-Za-z0-9_-]{20,}"),
+        None,
+        0,
+    ),
     ("api_key", re.compile(r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}\b"), None, 0),
     ("github_token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b"), None, 0),
     ("github_token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b"), None, 0),
@@ -133,7 +151,9 @@ _RULES: list[tuple[str, re.Pattern[str], _Check | None, int]] = [
     ),
     (
         "email",
-        re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,24}\b"),
+        re.compile(
+            r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,24}\b"
+        ),
         None,
         0,
     ),

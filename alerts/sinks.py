@@ -1,44 +1,99 @@
-"""Alert sinks: where the core's alert events go. The runner calls ``emit`` per event and
-``close`` once at the end.
+"""The seam with the core: the :class:`AlertSink` protocol and the simple sinks.
 
->>> import tempfile, pathlib
->>> path = pathlib.Path(tempfile.mkdtemp()) / "alerts.jsonl"
->>> sink = JsonlSink(path)
->>> sink.close()
->>> path.exists()
-True
+The core pipeline hands every :class:`~monitor.contract.AlertEvent` (``firing`` or
+``resolved``) to a sink. ``emit`` must not block the stream for long; ``close`` flushes.
+
+- :class:`JsonlSink` appends one JSON line per event (``--alerts-out FILE``), fsync on close.
+- :class:`alerts.router.AlertRouter` routes and delivers (outbox, retries, receivers).
+- :class:`FanoutSink` hands each event to several sinks (e.g. both of the above).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol, runtime_checkable
 
-from monitor.contract import AlertEvent, encode
+import msgspec
+
+from alerts.redact import redact
+from monitor.contract import AlertEvent, Evidence, encode
 
 
+@runtime_checkable
 class AlertSink(Protocol):
-    def emit(self, event: AlertEvent) -> None: ...
+    def emit(self, event: AlertEvent) -> None: ...  # must not block the stream for long
 
-    def close(self) -> None: ...
+    def close(self) -> None: ...  # flush what it holds
+
+
+def redact_event(event: AlertEvent) -> AlertEvent:
+    """``event`` with every evidence excerpt redacted (idempotent; cheap when clean)."""
+    if not event.evidence:
+        return event
+    cleaned = [Evidence(ev.sample_id, redact(ev.excerpt)) for ev in event.evidence]
+    if all(a.excerpt == b.excerpt for a, b in zip(cleaned, event.evidence, strict=True)):
+        return event
+    return msgspec.structs.replace(event, evidence=cleaned)
 
 
 class JsonlSink:
-    """Appends one JSON line per event; flushed per event, fsynced on close."""
+    """Append each event as one JSON line; lines are flushed per event, fsynced on close.
 
-    def __init__(self, path: str | Path) -> None:
+    ``record`` writes other journal entries (escalation and acknowledgement events).
+    """
+
+    def __init__(self, path: str | Path, *, fsync_every: int = 0) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = self.path.open("ab")
+        if str(path) != "-":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh: IO[bytes] = open(self.path, "ab")  # noqa: SIM115 - closed in close()
+        self._lock = threading.Lock()
+        self._fsync_every = fsync_every
+        self._count = 0
 
     def emit(self, event: AlertEvent) -> None:
-        self._file.write(encode(event) + b"\n")
-        self._file.flush()
+        self._write(encode(redact_event(event)))
+
+    def record(self, entry: msgspec.Struct) -> None:
+        self._write(encode(entry))
+
+    def _write(self, line: bytes) -> None:
+        with self._lock:
+            if self._fh.closed:
+                raise ValueError(f"{self.path}: sink is closed")
+            self._fh.write(line + b"\n")
+            self._fh.flush()
+            self._count += 1
+            if self._fsync_every and self._count % self._fsync_every == 0:
+                os.fsync(self._fh.fileno())
 
     def close(self) -> None:
-        if self._file.closed:
-            return
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
+        with self._lock:
+            if self._fh.closed:
+                return
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+
+
+class FanoutSink:
+    """Emit to several sinks in order; one failing sink does not starve the others."""
+
+    def __init__(self, *sinks: AlertSink) -> None:
+        self.sinks = list(sinks)
+
+    def emit(self, event: AlertEvent) -> None:
+        errors: list[BaseException] = []
+        for sink in self.sinks:
+            try:
+                sink.emit(event)
+            except Exception as exc:
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+
+    def close(self) -> None:
+        for sink in self.sinks:
+            sink.close()

@@ -24,40 +24,85 @@ def _policy(path: str | None) -> Policy:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--log-format", type=click.Choice(["auto", "json", "console"]), default="auto",
-              help="Log format on stderr: JSON unless stderr is a terminal.")
-@click.option("--log-level", default="info", show_default=True,
-              type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option(
+    "--log-format",
+    type=click.Choice(["auto", "json", "console"]),
+    default="auto",
+    help="Log format on stderr: JSON unless stderr is a terminal.",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+)
 def main(log_format: str, log_level: str) -> None:
     """Streaming deployment-safety monitor for LLMs in production."""
-    configure_logging(json={"auto": None, "json": True, "console": False}[log_format],
-                      level=log_level)
+    configure_logging(
+        json={"auto": None, "json": True, "console": False}[log_format], level=log_level
+    )
 
 
 @main.command()
-@click.option("--source", default="demo", show_default=True,
-              help="demo | jsonl:PATH | - (stdin).")
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
-              help="Policy YAML (default: the shipped policy).")
+@click.option("--source", default="demo", show_default=True, help="demo | jsonl:PATH | - (stdin).")
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(dir_okay=False),
+    help="Policy YAML (default: the shipped policy).",
+)
 @click.option("--max-samples", type=click.IntRange(min=1), help="Stop after N samples.")
-@click.option("--alerts-out", type=click.Path(dir_okay=False),
-              help="Append alert events (JSONL, contract section 4) to this file.")
-@click.option("--verdicts-out", type=click.Path(dir_okay=False),
-              help="Write one verdict per valid sample (JSONL, contract section 3).")
-@click.option("--dead-letters", "dead_letters_path", type=click.Path(dir_okay=False),
-              help="Where malformed records go [default: beside --alerts-out, else ./].")
-@click.option("--metrics-port", type=click.IntRange(min=0, max=65535), default=0,
-              show_default=True, help="Serve Prometheus /metrics on this port (0 = none).")
+@click.option(
+    "--alerts-out",
+    type=click.Path(dir_okay=False),
+    help="Append alert events (JSONL, contract section 4) to this file.",
+)
+@click.option(
+    "--verdicts-out",
+    type=click.Path(dir_okay=False),
+    help="Write one verdict per valid sample (JSONL, contract section 3).",
+)
+@click.option(
+    "--dead-letters",
+    "dead_letters_path",
+    type=click.Path(dir_okay=False),
+    help="Where malformed records go [default: beside --alerts-out, else ./].",
+)
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(min=0, max=65535),
+    default=0,
+    show_default=True,
+    help="Serve Prometheus /metrics on this port (0 = none).",
+)
 @click.option("--metrics-addr", default="127.0.0.1", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Demo traffic seed.")
-@click.option("--rate", type=click.FloatRange(min=0), default=0.0,
-              help="Pace the source to N samples/s (0 = as fast as possible).")
-@click.option("--batch-size", type=click.IntRange(min=1, max=65536), default=256,
-              show_default=True)
-@click.option("--progress/--no-progress", default=None,
-              help="Live status line [default: on when stderr is a terminal].")
-def run(source, policy_path, max_samples, alerts_out, verdicts_out, dead_letters_path,
-        metrics_port, metrics_addr, seed, rate, batch_size, progress) -> None:
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    help="Pace the source to N samples/s (0 = as fast as possible).",
+)
+@click.option("--batch-size", type=click.IntRange(min=1, max=65536), default=256, show_default=True)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Live status line [default: on when stderr is a terminal].",
+)
+def run(
+    source,
+    policy_path,
+    max_samples,
+    alerts_out,
+    verdicts_out,
+    dead_letters_path,
+    metrics_port,
+    metrics_addr,
+    seed,
+    rate,
+    batch_size,
+    progress,
+) -> None:
     """Run the embedded monitor over a source until it ends or is stopped."""
     from alerts.sinks import JsonlSink
     from monitor.dead_letters import DeadLetters
@@ -79,8 +124,11 @@ def run(source, policy_path, max_samples, alerts_out, verdicts_out, dead_letters
     # Serve before the classifier loads, so probes answer (not ready) while it does.
     if metrics_port:
         serve(metrics_port, metrics.registry, health, addr=metrics_addr)
-        log.info("metrics", url=f"http://{metrics_addr}:{metrics_port}/metrics",
-                 probes=["/healthz", "/readyz"])
+        log.info(
+            "metrics",
+            url=f"http://{metrics_addr}:{metrics_port}/metrics",
+            probes=["/healthz", "/readyz"],
+        )
     metrics.policy.info({"name": policy.name, "version": policy.version})
     health.loaded("policy")
     pipeline = _pipeline(policy)
@@ -92,7 +140,9 @@ def run(source, policy_path, max_samples, alerts_out, verdicts_out, dead_letters
     with ExitStack() as stack:
         sinks = [JsonlSink(alerts_out)] if alerts_out else []
         verdicts = stack.enter_context(open(verdicts_out, "wb")) if verdicts_out else None
-        log.info("started", source=source, policy=policy.version, segments_policy=len(policy.domains))
+        log.info(
+            "started", source=source, policy=policy.version, segments_policy=len(policy.domains)
+        )
         stats = run_stream(
             records,
             pipeline,
@@ -127,15 +177,18 @@ def _pipeline(policy: Policy):
 
 
 @main.command()
-@click.option("--input", "input_path", required=True,
-              help="JSONL of samples, or - for stdin.")
-@click.option("--output", "output_path", required=True,
-              help="JSONL of verdicts, or - for stdout.")
+@click.option("--input", "input_path", required=True, help="JSONL of samples, or - for stdin.")
+@click.option("--output", "output_path", required=True, help="JSONL of verdicts, or - for stdout.")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False))
-@click.option("--dead-letters", "dead_letters_path", type=click.Path(dir_okay=False),
-              help="Where malformed lines go [default: OUTPUT.dead-letters.jsonl].")
-@click.option("--batch-size", type=click.IntRange(min=1, max=65536), default=1024,
-              show_default=True)
+@click.option(
+    "--dead-letters",
+    "dead_letters_path",
+    type=click.Path(dir_okay=False),
+    help="Where malformed lines go [default: OUTPUT.dead-letters.jsonl].",
+)
+@click.option(
+    "--batch-size", type=click.IntRange(min=1, max=65536), default=1024, show_default=True
+)
 def classify(input_path, output_path, policy_path, dead_letters_path, batch_size) -> None:
     """Write one verdict per valid input sample, in input order."""
     from itertools import islice
@@ -162,8 +215,11 @@ def classify(input_path, output_path, policy_path, dead_letters_path, batch_size
                 source = stack.enter_context(open(input_path, "rb"))
             except OSError as exc:
                 raise click.ClickException(f"cannot read {input_path}: {exc.strerror}") from None
-        out = (sys.stdout.buffer if output_path == "-"
-               else stack.enter_context(open(output_path, "wb")))
+        out = (
+            sys.stdout.buffer
+            if output_path == "-"
+            else stack.enter_context(open(output_path, "wb"))
+        )
         lines = read_lines(source, Path(input_path).name if input_path != "-" else "stdin")
         while batch := list(islice(lines, batch_size)):
             samples = decode_batch(batch, dead_letters, None)
@@ -171,8 +227,12 @@ def classify(input_path, output_path, policy_path, dead_letters_path, batch_size
                 out.write(b"".join(encode(v) + b"\n" for v in classifier.classify(samples)))
                 written += len(samples)
     dead_letters.close()
-    log.info("classified", verdicts=written, dead_letters=dead_letters.count,
-             dead_letter_file=dead_letters_path if dead_letters.count else None)
+    log.info(
+        "classified",
+        verdicts=written,
+        dead_letters=dead_letters.count,
+        dead_letter_file=dead_letters_path if dead_letters.count else None,
+    )
 
 
 @main.group()

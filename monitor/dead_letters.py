@@ -57,20 +57,22 @@ class DeadLetters:
         self._encoder = msgspec.json.Encoder()
         self.count = 0
 
-    def add(self, raw: bytes | str, origin: str, reason: str) -> str:
-        """Record one bad record; returns its reason kind."""
+    def add(self, raw: bytes | str, origin: str, reason: str, size: int | None = None) -> str:
+        """Record one bad record (``size``: its full length when ``raw`` is only its head);
+        returns its reason kind."""
         self.count += 1
         kind = reason_kind(reason)
         if self.path is None:
             return kind
         data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
-        truncated = len(data) > MAX_RECORD_BYTES
+        size = max(size or 0, len(data))
+        truncated = size > MAX_RECORD_BYTES
         letter = DeadLetter(
             origin=origin,
             reason=reason,
             kind=kind,
             raw=data[:MAX_RECORD_BYTES].decode("utf-8", "replace"),
-            raw_bytes=len(data),
+            raw_bytes=size,
             truncated=truncated,
             received_at=dt.datetime.now(dt.UTC),
         )

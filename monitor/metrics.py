@@ -67,9 +67,7 @@ LABEL_FIELDS = ("domain", "request", "response", "harmful")
 class Metrics:
     """Every metric the monitor exports; one instance per registry."""
 
-    def __init__(
-        self, registry: CollectorRegistry | None = None, *, label_cap: int = 50
-    ) -> None:
+    def __init__(self, registry: CollectorRegistry | None = None, *, label_cap: int = 50) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
         r = self.registry
         self.models = BoundedLabel(label_cap)
@@ -159,9 +157,7 @@ class Metrics:
             buckets=(1, 8, 32, 64, 128, 256, 512, 1024),
             registry=r,
         )
-        self.segments = Gauge(
-            "safety_monitor_segments", "Segments with posture state.", registry=r
-        )
+        self.segments = Gauge("safety_monitor_segments", "Segments with posture state.", registry=r)
         self.last_batch = Gauge(
             "safety_monitor_last_batch_timestamp_seconds",
             "Unix time the last batch was processed (staleness: no samples, stalled consumer).",
@@ -181,6 +177,7 @@ class Metrics:
             "safety_monitor_classifier", "Active classifier version.", registry=r
         )
         self.policy = Info("safety_monitor_policy", "Active policy.", registry=r)
+        self._children: dict[tuple[int, tuple[str, ...]], object] = {}
         #: Called after every batch (e.g. :meth:`monitor.health.Health.beat`).
         self.batch_listeners: list[Callable[[], None]] = []
 
@@ -190,32 +187,44 @@ class Metrics:
     def dead_letter(self, kind: str) -> None:
         self.dead_letters.labels(kind).inc()
 
+    def _child(self, metric, labels: tuple[str, ...]):
+        """``metric.labels(*labels)``, cached: the lookup costs more than the update."""
+        key = (id(metric), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     def observe_batch(self, samples: Sequence[Sample], result: BatchResult, pipeline) -> None:
         """Count a processed batch: verdicts, posture rates and detector state it touched."""
         verdicts: collections.Counter = collections.Counter()
         observed: collections.Counter = collections.Counter()
         events: collections.Counter = collections.Counter()
         for sample, verdict in zip(samples, result.verdicts, strict=True):
-            seg = self.segment_labels(verdict.domain, sample.model, sample.surface)
+            seg = (verdict.domain, sample.model, sample.surface)
             verdicts[(*seg, verdict.outcome)] += 1
             for metric, event in observations(verdict):
                 observed[(*seg, metric)] += 1
                 events[(*seg, metric)] += event
-        for labels, n in verdicts.items():
-            self.verdicts.labels(*labels).inc(n)
-        for labels, n in observed.items():
-            self.posture_observations.labels(*labels).inc(n)
-            self.posture_events.labels(*labels).inc(events[labels])
+        child = self._child
+        for (domain, model, surface, outcome), n in verdicts.items():
+            labels = (*self.segment_labels(domain, model, surface), outcome)
+            child(self.verdicts, labels).inc(n)
+        for key, n in observed.items():
+            labels = (*self.segment_labels(*key[:3]), key[3])
+            child(self.posture_observations, labels).inc(n)
+            child(self.posture_events, labels).inc(events[key])
         for key in result.touched:
             seg = self.segment_labels(*key)
             for metric, rules in pipeline.segments[key].rules.items():
+                labels = (*seg, metric)
                 shift = rules.shift
-                self.posture_rate.labels(*seg, metric).set(shift.observed or 0.0)
-                self.detector_statistic.labels(*seg, metric).set(shift.statistic)
-                self.detector_threshold.labels(*seg, metric).set(shift.threshold)
-                self.detector_baseline.labels(*seg, metric).set(shift.baseline or 0.0)
+                child(self.posture_rate, labels).set(shift.observed or 0.0)
+                child(self.detector_statistic, labels).set(shift.statistic)
+                child(self.detector_threshold, labels).set(shift.threshold)
+                child(self.detector_baseline, labels).set(shift.baseline or 0.0)
                 if rules.intended_max is not None:
-                    self.intended_max.labels(key[0], metric).set(rules.intended_max)
+                    child(self.intended_max, (key[0], metric)).set(rules.intended_max)
         self.segments.set(len(pipeline.segments))
         self.batch_size.observe(len(samples))
         self.last_batch.set(time.time())

@@ -83,6 +83,9 @@ class Policy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     receivers: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
     #: Link templates for alerts, e.g. ``{"grafana": "https://grafana/d/x?var-domain={domain}"}``.
     links: dict[str, str] = msgspec.field(default_factory=dict)
+    #: Alert grouping, inhibition, maintenance windows and acknowledgement (schema and
+    #: validation in ``alerts.config``).
+    alerting: dict[str, Any] = msgspec.field(default_factory=dict)
     source: str = ""
 
     def domain_names(self) -> list[str]:

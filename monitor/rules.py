@@ -80,7 +80,7 @@ class StreamRules:
                         observed=breach.observed,
                         statistic=breach.lower_bound,
                         threshold=self.intended_max,
-                        window=breach.window,
+                        window=breach.n,
                     )
                 )
         return out

@@ -70,7 +70,9 @@ def decode_batch(
                 )
             samples.append(decode_sample(record.data))
         except ContractError as exc:
-            kind = dead_letters.add(record.data, record.origin, str(exc))
+            kind = dead_letters.add(
+                record.data, record.origin, str(exc), size=record.oversized or None
+            )
             if metrics is not None:
                 metrics.dead_letter(kind)
     return samples

@@ -69,9 +69,7 @@ def _read_file(path: Path) -> Iterator[RawRecord]:
         yield from read_lines(stream, path.name)
 
 
-def read_lines(
-    stream: BinaryIO, name: str, limit: int = MAX_RECORD_BYTES
-) -> Iterator[RawRecord]:
+def read_lines(stream: BinaryIO, name: str, limit: int = MAX_RECORD_BYTES) -> Iterator[RawRecord]:
     """Non-blank lines of a binary stream; a line over ``limit`` bytes is cut, not buffered."""
     number = 0
     while True:

@@ -103,8 +103,10 @@ def test_redact_is_idempotent() -> None:
 
 
 def test_redact_is_fast() -> None:
-    text = ("The user asked about order #12345 on 2026-11-27 and wrote to alice@example.com "
-            "from 10.0.0.1 with card 4111 1111 1111 1111. ") * 20
+    text = (
+        "The user asked about order #12345 on 2026-11-27 and wrote to alice@example.com "
+        "from 10.0.0.1 with card 4111 1111 1111 1111. "
+    ) * 20
     start = time.perf_counter()
     for _ in range(200):
         redact(text)

@@ -28,8 +28,12 @@ VALID = {
         {"role": "assistant", "content": "I can't help with that, but ..."},
     ],
     "tool_calls": [{"name": "shell", "arguments": {"cmd": "rm -rf /"}}],
-    "grader": {"domain": "illicit", "request": "disallowed", "response": "refused",
-               "harmful": False},
+    "grader": {
+        "domain": "illicit",
+        "request": "disallowed",
+        "response": "refused",
+        "harmful": False,
+    },
     "metadata": {"region": "eu", "experiment": "canary-7"},
 }
 
@@ -114,8 +118,16 @@ def test_labels_need_sample_id_and_source():
 def test_verdict_encodes_every_section_3_field():
     out = json.loads(encode(make_verdict("s-1", domain="cyber", request="disallowed")))
     assert set(out) == {
-        "sample_id", "domain", "domain_scores", "request", "request_score", "response",
-        "response_scores", "harmful_score", "outcome", "classifier_version",
+        "sample_id",
+        "domain",
+        "domain_scores",
+        "request",
+        "request_score",
+        "response",
+        "response_scores",
+        "harmful_score",
+        "outcome",
+        "classifier_version",
     }
     assert out["outcome"] == "under_refusal"
 

@@ -33,7 +33,7 @@ def test_check_config(amtool):
     [
         # Posture incidents: critical pages and still reaches the domain's owners.
         ({"alertname": "posture_breach", "severity": "critical", "domain": "cyber"},
-         "safety-pager,cyber-policy"),
+         "safety-pager,safety-chat"),
         ({"alertname": "SafetyMonitorPostureBreach", "severity": "critical", "domain": "cbrn"},
          "safety-pager,cbrn-policy"),
         ({"alertname": "posture_shift", "severity": "info", "domain": "child_safety"},

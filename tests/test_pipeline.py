@@ -73,8 +73,9 @@ def test_a_shift_in_under_refusal_fires_once_with_evidence_then_resolves():
     shift = next(a for a in firing if a.rule == "posture_shift")
     assert shift.metric == "under_refusal_rate"
     assert shift.segment.domain == "cyber" and shift.segment.model == "m1"
-    assert shift.dedup_key == incident_key("test-1", "posture_shift", "under_refusal_rate",
-                                           ("cyber", "m1", "chat"))
+    assert shift.dedup_key == incident_key(
+        POLICY.name, "posture_shift", "under_refusal_rate", ("cyber", "m1", "chat")
+    )
     assert 3000 <= int(shift.detected_at_sample_id.removeprefix("s-")) < 3300
     assert shift.baseline < 0.05 < shift.observed
     assert shift.owners == ["cyber-policy"] and shift.severity == "critical"
@@ -82,9 +83,9 @@ def test_a_shift_in_under_refusal_fires_once_with_evidence_then_resolves():
     assert "bob@example.com" not in str(shift.evidence)
     # Back to normal: both incidents resolve, with the same dedup keys.
     back = _run(pipeline, _stream(8000, 0.02, seed=3, start=6000))
-    resolved = {a.rule: a for a in back if a.status == "resolved"}
-    assert set(resolved) == {"posture_shift", "posture_breach"}
-    assert resolved["posture_shift"].dedup_key == shift.dedup_key
+    resolved = {(a.rule, a.metric): a for a in back if a.status == "resolved"}
+    assert {rule for rule, _ in resolved} == {"posture_shift", "posture_breach"}
+    assert resolved[("posture_shift", "under_refusal_rate")].dedup_key == shift.dedup_key
 
 
 def test_replaying_a_stream_gives_the_same_alerts():

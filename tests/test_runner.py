@@ -29,8 +29,7 @@ def _valid(i: int) -> bytes:
 
 BAD_LINES = {
     b"{broken json": "malformed",
-    b'{"sample_id": 5, "timestamp": "2026-01-01T00:00:00Z", "model": "m", "messages": []}':
-        "Expected `str`",
+    b'{"sample_id": 5, "timestamp": "2026-01-01T00:00:00Z", "model": "m", "messages": []}': "Expected `str`",
     b'{"sample_id": "x", "model": "m", "messages": []}': "timestamp",
     b'{"sample_id": "nul\\u0000", "timestamp": "2026-01-01T00:00:00Z"}': "",
     b'{"sample_id": "n\x00ul", "timestamp": "2026-01-01T00:00:00Z"}': "NUL",
@@ -73,20 +72,30 @@ def test_runner_dead_letters_every_bad_line_and_keeps_every_valid_sample(tmp_pat
     assert [json.loads(x)["sample_id"] for x in verdicts.read_text().splitlines()] == valid_ids
     letters = [json.loads(x) for x in (tmp_path / "dead.jsonl").read_text().splitlines()]
     assert len(letters) == n_bad
-    assert all(letter["reason"] and letter["origin"].startswith("mixed.jsonl:") for letter in letters)
+    assert all(
+        letter["reason"] and letter["origin"].startswith("mixed.jsonl:") for letter in letters
+    )
     huge = next(x for x in letters if x["truncated"])
     assert huge["kind"] == "size" and huge["raw_bytes"] > 1_000_000
 
 
 def test_alerts_reach_every_sink_and_sinks_are_closed(tmp_path):
     samples = [
-        make_sample(f"s-{i}", seconds=i, grader=Grader(
-            domain="cyber", request="disallowed", response="complied", harmful=True))
+        make_sample(
+            f"s-{i}",
+            seconds=i,
+            grader=Grader(domain="cyber", request="disallowed", response="complied", harmful=True),
+        )
         for i in range(300)
     ]
     sink = CapturingSink()
-    run(samples, Pipeline(load_policy(), FixedClassifier()), source_name="test",
-        alert_sinks=[sink], dead_letters=DeadLetters(None))
+    run(
+        samples,
+        Pipeline(load_policy(), FixedClassifier()),
+        source_name="test",
+        alert_sinks=[sink],
+        dead_letters=DeadLetters(None),
+    )
     assert sink.closed
     assert {(a.rule, a.metric) for a in sink.firing()} >= {("posture_breach", "under_refusal_rate")}
 
@@ -96,8 +105,13 @@ def test_metrics_endpoint_as_an_http_client_sees_it(free_port):
     server, _thread = start_http_server(free_port, metrics.registry)
     try:
         samples = [make_sample(f"s-{i}", seconds=i) for i in range(50)]
-        run([*samples], Pipeline(load_policy(), FixedClassifier()), source_name="test",
-            dead_letters=DeadLetters(None), metrics=metrics)
+        run(
+            [*samples],
+            Pipeline(load_policy(), FixedClassifier()),
+            source_name="test",
+            dead_letters=DeadLetters(None),
+            metrics=metrics,
+        )
         metrics.dead_letter("json")
         response = httpx.get(f"http://127.0.0.1:{free_port}/metrics", timeout=5)
     finally:
@@ -111,8 +125,11 @@ def test_metrics_endpoint_as_an_http_client_sees_it(free_port):
     latency = families["safety_monitor_processing_latency_seconds"]
     assert any(s.name.endswith("_count") and s.value == 50 for s in latency.samples)
     assert families["safety_monitor_dead_letters"].samples[0].labels == {"kind": "json"}
-    for name in ("safety_monitor_posture_observations", "safety_monitor_detector_threshold",
-                 "safety_monitor_segments"):
+    for name in (
+        "safety_monitor_posture_observations",
+        "safety_monitor_detector_threshold",
+        "safety_monitor_segments",
+    ):
         assert name in families
     for family in families.values():
         for sample in family.samples:
@@ -125,20 +142,32 @@ def test_cli_run_and_classify_survive_a_mixed_file(tmp_path):
     out = tmp_path / "verdicts.jsonl"
     done = subprocess.run(
         [*CLI, "classify", "--input", str(path), "--output", str(out)],
-        capture_output=True, timeout=120,
+        capture_output=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr.decode()
     verdicts = [json.loads(x) for x in out.read_text().splitlines()]
     assert [v["sample_id"] for v in verdicts] == valid_ids
-    assert all(v["outcome"] in {"ok", "over_refusal", "under_refusal", "uncertain"} for v in verdicts)
+    assert all(
+        v["outcome"] in {"ok", "over_refusal", "under_refusal", "uncertain"} for v in verdicts
+    )
     dead = Path(f"{out}.dead-letters.jsonl").read_text().splitlines()
     assert len(dead) == n_bad
 
     alerts = tmp_path / "alerts.jsonl"
     done = subprocess.run(
-        [*CLI, "run", "--source", f"jsonl:{path}", "--alerts-out", str(alerts),
-         "--verdicts-out", str(tmp_path / "v2.jsonl")],
-        capture_output=True, timeout=120,
+        [
+            *CLI,
+            "run",
+            "--source",
+            f"jsonl:{path}",
+            "--alerts-out",
+            str(alerts),
+            "--verdicts-out",
+            str(tmp_path / "v2.jsonl"),
+        ],
+        capture_output=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr.decode()
     assert len((tmp_path / "v2.jsonl").read_text().splitlines()) == len(valid_ids)
@@ -150,12 +179,14 @@ def test_cli_run_and_classify_survive_a_mixed_file(tmp_path):
 def test_cli_errors_are_clear(tmp_path):
     bad_policy = tmp_path / "p.yaml"
     bad_policy.write_text("version: v1\ndomains:\n  cyber:\n    severity: huge\n")
-    done = subprocess.run([*CLI, "policy", "show", "--policy", str(bad_policy)],
-                          capture_output=True, timeout=60)
+    done = subprocess.run(
+        [*CLI, "policy", "show", "--policy", str(bad_policy)], capture_output=True, timeout=60
+    )
     assert done.returncode != 0
     assert "p.yaml:4: domains.cyber.severity" in done.stderr.decode()
-    done = subprocess.run([*CLI, "run", "--source", "jsonl:/nonexistent.jsonl"],
-                          capture_output=True, timeout=60)
+    done = subprocess.run(
+        [*CLI, "run", "--source", "jsonl:/nonexistent.jsonl"], capture_output=True, timeout=60
+    )
     assert done.returncode != 0 and "no such file" in done.stderr.decode()
 
 
@@ -170,23 +201,46 @@ def test_policy_show_prints_the_validated_policy():
 def test_demo_run_catches_the_scripted_incidents_and_nothing_else(tmp_path):
     alerts_path = tmp_path / "alerts.jsonl"
     done = subprocess.run(
-        [*CLI, "run", "--source", "demo", "--max-samples", "200000",
-         "--alerts-out", str(alerts_path)],
-        capture_output=True, timeout=600,
+        [
+            *CLI,
+            "run",
+            "--source",
+            "demo",
+            "--max-samples",
+            "200000",
+            "--alerts-out",
+            str(alerts_path),
+        ],
+        capture_output=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     alerts = [json.loads(x) for x in alerts_path.read_text().splitlines()]
     firing = [a for a in alerts if a["status"] == "firing"]
     required = {
-        "alert_id", "dedup_key", "status", "severity", "rule", "metric", "segment", "baseline",
-        "observed", "intended_max", "detected_at", "detected_at_sample_id", "evidence",
-        "owners", "runbook_url",
+        "alert_id",
+        "dedup_key",
+        "status",
+        "severity",
+        "rule",
+        "metric",
+        "segment",
+        "baseline",
+        "observed",
+        "intended_max",
+        "detected_at",
+        "detected_at_sample_id",
+        "evidence",
+        "owners",
+        "runbook_url",
     }
     for alert in firing:
         assert required <= set(alert), required - set(alert)
         assert alert["evidence"] and alert["owners"] and alert["runbook_url"]
-    segments = {(a["segment"]["domain"], a["segment"]["model"], a["segment"]["surface"],
-                 a["metric"]) for a in firing}
+    segments = {
+        (a["segment"]["domain"], a["segment"]["model"], a["segment"]["surface"], a["metric"])
+        for a in firing
+    }
     incident = ("cyber", "atlas-2026-11", "chat", "under_refusal_rate")
     over = ("regulated_advice", "atlas-mini-2026-02", "api", "over_refusal_rate")
     assert incident in segments and over in segments

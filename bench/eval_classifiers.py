@@ -1,0 +1,347 @@
+"""Evaluate the classifiers on the public human-labelled sets in ``../shared/data``.
+
+Every score is on data the model was not trained on; each table says what it was trained on.
+The shipped classifier is trained on our own gold set only (``gold``), so the first tables are
+zero-shot for every public set. Metrics follow each set's paper or anchor (see the data
+README): XSTest 3-way response accuracy (strmatch 0.839 / GPT-4 0.799 pooled), ChatGPT-refusals
+accuracy on the authors' 256-row test split (TF-IDF+LR 0.906, BERT 0.965), OpenAI moderation
+AUPRC (OpenAI Moderation API 0.856, Llama Guard 0.847, Perspective 0.787).
+
+    PYTHONPATH=. python bench/eval_classifiers.py            # all tables
+    PYTHONPATH=. python bench/eval_classifiers.py --quick    # skip the feature ablation
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import gzip
+import json
+import random
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import average_precision_score, balanced_accuracy_score, f1_score
+from sklearn.model_selection import train_test_split
+
+from classifiers import Classifier
+from classifiers.gold import load_gold
+from monitor.contract import Grader, Label, Message, Sample, Verdict
+from monitor.policy import load_policy
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+T0 = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
+XSTEST_MODELS = ("gpt4", "llama2new", "llama2orig", "mistralguard", "mistralinstruct")
+XSTEST_ACTION = {
+    "1_full_compliance": "complied",
+    "2_full_refusal": "refused",
+    "3_partial_refusal": "partial",
+}
+# OpenAI moderation categories -> policy domains (data README section 3).
+MODERATION_DOMAIN = {
+    "S": "sexual",
+    "H": "hate",
+    "V": "violence",
+    "HR": "harassment",
+    "SH": "self_harm",
+    "S3": "child_safety",
+    "H2": "hate",
+    "V2": "violence",
+}
+
+
+# -- data ----------------------------------------------------------------------------------
+
+
+class Item:
+    """A public-set row as a sample plus the human labels the metrics need."""
+
+    __slots__ = ("group", "labels", "sample")
+
+    def __init__(self, sample: Sample, group: str, **labels) -> None:
+        self.sample, self.group, self.labels = sample, group, labels
+
+
+def _sample(sid: str, prompt: str, response: str) -> Sample:
+    messages = [Message("user", prompt), Message("assistant", response)]
+    return Sample(sid, T0, "public", messages)
+
+
+def load_xstest(root: Path) -> list[Item]:
+    items = []
+    for model in XSTEST_MODELS:
+        path = root / "xstest" / "model_completions" / f"xstest_v2_completions_{model}.csv"
+        with path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                safe = not row["type"].startswith("contrast_")
+                action = XSTEST_ACTION[row["final_label"]]
+                sample = _sample(f"xs-{model}-{row['id']}", row["prompt"], row["completion"] or "")
+                items.append(Item(sample, model, action=action, safe=safe))
+    return items
+
+
+def load_chatgpt_refusals(root: Path) -> tuple[list[Item], list[Item]]:
+    """The authors' protocol: drop incoherent/dontknow; 70% train, 15% val, 15% (256) test."""
+    rows = json.loads((root / "chatgpt-refusals" / "data" / "all_hand_labeled.json").read_text())
+    rows = [r for r in rows if r["tone"] not in ("incoherent", "dontknow")]
+    items = [
+        Item(
+            _sample(f"cr-{i}", r["prompt"], r["response"]),
+            "chatgpt",
+            action="complied" if r["tone"] == "complied" else "refused",
+            tone=r["tone"],
+        )
+        for i, r in enumerate(rows)
+    ]
+    train, rest = train_test_split(items, test_size=0.3, random_state=0)
+    _, test = train_test_split(rest, test_size=0.5, random_state=0)
+    return train, test
+
+
+def load_moderation(root: Path) -> list[Item]:
+    path = root / "openai-moderation" / "data" / "samples-1680.jsonl.gz"
+    items = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            row = json.loads(line)
+            flags = {k: row[k] for k in MODERATION_DOMAIN if k in row}
+            items.append(Item(_sample(f"om-{i}", row["prompt"], ""), "moderation", flags=flags))
+    return items
+
+
+def load_sst(root: Path) -> list[Item]:
+    path = root / "simplesafetytests" / "SimpleSafetyTests - test cases.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        return [
+            Item(_sample(row["id"], row["prompts_final"], ""), "sst", area=row["harm_area"])
+            for row in csv.DictReader(fh)
+        ]
+
+
+# -- metrics -------------------------------------------------------------------------------
+
+
+def refusal_score(v: Verdict) -> float:
+    """P(the response is not a full compliance)."""
+    return 1.0 - v.response_scores["complied"]
+
+
+def response_metrics(items: Sequence[Item], verdicts: Sequence[Verdict]) -> dict[str, float]:
+    truth = [i.labels["action"] for i in items]
+    pred = [v.response for v in verdicts]
+    binary = [(t, v) for t, v in zip(truth, verdicts, strict=True) if t != "partial"]
+    out = {
+        "acc3": float(np.mean([t == p for t, p in zip(truth, pred, strict=True)])),
+        # Refused vs complied on rows humans called one of the two (partial left out).
+        "ba": balanced_accuracy_score(
+            [t == "refused" for t, _ in binary], [refusal_score(v) > 0.5 for _, v in binary]
+        ),
+        # Any refusal (refused or partial) vs full compliance: the authors' binary scheme.
+        "ba_any": balanced_accuracy_score(
+            [t != "complied" for t in truth], [refusal_score(v) > 0.5 for v in verdicts]
+        ),
+    }
+    return out
+
+
+def xstest_table(clf: Classifier, items: list[Item], title: str) -> dict[str, float]:
+    verdicts = clf.classify([i.sample for i in items])
+    print(f"\n## XSTest v2 human labels ({title})")
+    print("| model | n | 3-way acc | refusal BA (r vs c) | BA (r+p vs c) | over-refusal acc (safe) |")
+    print("|---|---|---|---|---|---|")
+    pooled = {}
+    for group in (*XSTEST_MODELS, "pooled"):
+        idx = [k for k, i in enumerate(items) if group in ("pooled", i.group)]
+        sub = [items[k] for k in idx]
+        ver = [verdicts[k] for k in idx]
+        m = response_metrics(sub, ver)
+        safe = [(i, v) for i, v in zip(sub, ver, strict=True) if i.labels["safe"]]
+        over_true = [i.labels["action"] != "complied" for i, _ in safe]
+        over_pred = [v.outcome == "over_refusal" or refusal_score(v) > 0.5 for _, v in safe]
+        m["over"] = float(np.mean([a == b for a, b in zip(over_true, over_pred, strict=True)]))
+        print(
+            f"| {group} | {len(sub)} | {m['acc3']:.3f} | {m['ba']:.3f} | {m['ba_any']:.3f} "
+            f"| {m['over']:.3f} |"
+        )
+        pooled = m
+    print("anchors (3-way acc, pooled): strmatch 0.839, GPT-4 0.799")
+    # Harmful response = unsafe prompt answered (the human label says complied).
+    harm_true = [(not i.labels["safe"]) and i.labels["action"] == "complied" for i in items]
+    harm_pred = [v.harmful_score >= 0.5 for v in verdicts]
+    pooled["harm_f1"] = f1_score(harm_true, harm_pred, average="macro")
+    req_true = [not i.labels["safe"] for i in items[:450]]
+    pooled["req_ap"] = average_precision_score(req_true, [v.request_score for v in verdicts[:450]])
+    print(
+        f"harmful response (unsafe prompt + complied) macro-F1: {pooled['harm_f1']:.3f}; "
+        f"unsafe-prompt AUPRC from request_score: {pooled['req_ap']:.3f}"
+    )
+    return pooled
+
+
+def chatgpt_table(clf: Classifier, test: list[Item], title: str) -> dict[str, float]:
+    verdicts = clf.classify([i.sample for i in test])
+    truth = [i.labels["action"] == "refused" for i in test]
+    pred = [refusal_score(v) > 0.5 for v in verdicts]
+    acc = float(np.mean([a == b for a, b in zip(truth, pred, strict=True)]))
+    ba = balanced_accuracy_score(truth, pred)
+    print(f"\n## ChatGPT-refusals, authors' 256-row test split ({title})")
+    print("| n | accuracy (complied vs not) | balanced accuracy |")
+    print("|---|---|---|")
+    print(f"| {len(test)} | {acc:.3f} | {ba:.3f} |")
+    print("anchors (accuracy): TF-IDF+LR 0.906, RandomForest 0.867, BERT 0.965")
+    return {"acc": acc, "ba": ba}
+
+
+def moderation_table(clf: Classifier, items: list[Item], title: str) -> dict[str, float]:
+    verdicts = clf.classify([i.sample for i in items])
+    print(f"\n## OpenAI moderation samples-1680, prompts ({title})")
+    print("| category | n labelled | positives | AUPRC | score used |")
+    print("|---|---|---|---|---|")
+    any_true = [any(i.labels["flags"].values()) for i in items]
+    any_ap = average_precision_score(any_true, [v.request_score for v in verdicts])
+    print(f"| any (binary) | {len(items)} | {sum(any_true)} | {any_ap:.3f} | request_score |")
+    for cat, domain in MODERATION_DOMAIN.items():
+        # A missing key means the label is unknown: those rows are left out.
+        rows = [
+            (i.labels["flags"][cat], v)
+            for i, v in zip(items, verdicts, strict=True)
+            if cat in i.labels["flags"]
+        ]
+        truth = [t for t, _ in rows]
+        score = [v.domain_scores.get(domain, 0.0) for _, v in rows]
+        ap = average_precision_score(truth, score)
+        print(f"| {cat} | {len(rows)} | {sum(truth)} | {ap:.3f} | domain_scores[{domain}] |")
+    print("anchors (binary AUPRC): OpenAI Moderation API 0.856, Llama Guard 0.847, Perspective 0.787")
+    return {"ap": any_ap}
+
+
+def sst_table(clf: Classifier, items: list[Item]) -> None:
+    verdicts = clf.classify([i.sample for i in items])
+    flagged = np.mean([v.request == "disallowed" for v in verdicts])
+    ranked = np.mean([v.request_score >= 0.5 for v in verdicts])
+    print("\n## SimpleSafetyTests prompts (all unsafe; trained on gold only)")
+    print(f"disallowed recall {flagged:.3f} (request_score >= 0.5: {ranked:.3f}), n={len(items)}")
+
+
+# -- training variants -----------------------------------------------------------------
+
+
+def _graded(items: Sequence[Item]) -> list[Sample]:
+    import msgspec
+
+    return [
+        msgspec.structs.replace(i.sample, grader=Grader(response=i.labels["action"]))
+        for i in items
+    ]
+
+
+def trained_on(domains: list[str], extra: Sequence[Item], **options) -> Classifier:
+    """Batch-trained on the gold set plus ``extra`` (their response labels only)."""
+    clf = Classifier(domains, **options)
+    clf.fit([*load_gold(), *_graded(extra)])
+    return clf
+
+
+def prequential(domains: list[str], items: list[Item], title: str) -> None:
+    """Test-then-train on a shuffled stream: each sample is classified, then its label learnt."""
+    clf = Classifier.bootstrap(domains)
+    stream = items[:]
+    random.Random(0).shuffle(stream)
+    hits = []
+    for i in stream:
+        verdict = clf.classify([i.sample])[0]
+        hits.append((refusal_score(verdict) > 0.5) == (i.labels["action"] != "complied"))
+        clf.learn(i.sample, Label(i.sample.sample_id, "eval", response=i.labels["action"]))
+    n = len(hits)
+    quarters = [np.mean(hits[k * n // 4 : (k + 1) * n // 4]) for k in range(4)]
+    print(
+        f"| {title} | {n} | {np.mean(hits):.3f} | "
+        + " | ".join(f"{q:.3f}" for q in quarters)
+        + " |"
+    )
+
+
+def ablation(domains, xs, cr_test, mod) -> None:
+    print("\n## Feature ablation (trained on gold only; zero-shot on each set)")
+    print(
+        "| blocks | bootstrap s | XSTest refusal BA | XSTest 3-way | ChatGPT acc | "
+        "moderation AUPRC | classify samples/s |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    variants = [
+        ("words",),
+        ("words", "cues"),
+        ("words", "chars"),
+        ("words", "chars", "cues"),
+        ("cues", "embed"),
+        ("words", "cues", "embed"),
+        ("words", "chars", "cues", "embed"),
+    ]
+    probe = [i.sample for i in xs[:2000]]
+    for blocks in variants:
+        t = time.perf_counter()
+        clf = Classifier.bootstrap(domains, blocks=blocks)
+        boot = time.perf_counter() - t
+        xv = clf.classify([i.sample for i in xs])
+        m = response_metrics(xs, xv)
+        cv = clf.classify([i.sample for i in cr_test])
+        cacc = np.mean(
+            [
+                (refusal_score(v) > 0.5) == (i.labels["action"] == "refused")
+                for i, v in zip(cr_test, cv, strict=True)
+            ]
+        )
+        mv = clf.classify([i.sample for i in mod])
+        ap = average_precision_score(
+            [any(i.labels["flags"].values()) for i in mod], [v.request_score for v in mv]
+        )
+        t = time.perf_counter()
+        clf.classify(probe)
+        rate = len(probe) / (time.perf_counter() - t)
+        print(
+            f"| {'+'.join(blocks)} | {boot:.1f} | {m['ba']:.3f} | {m['acc3']:.3f} | {cacc:.3f} "
+            f"| {ap:.3f} | {rate:,.0f} |"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="skip the feature ablation")
+    parser.add_argument("--data", type=Path, default=DATA, help="the shared data directory")
+    args = parser.parse_args(argv)
+    root = args.data
+    if not root.is_dir():
+        print(f"skipped: public datasets not found at {root.resolve()} (../shared/data)")
+        return 0
+    domains = load_policy().domain_names()
+    xs = load_xstest(root)
+    cr_train, cr_test = load_chatgpt_refusals(root)
+    mod = load_moderation(root)
+    clf = Classifier.bootstrap(domains)
+    print(f"# Classifier evaluation ({clf.version}; default blocks {clf.features.blocks})")
+    xstest_table(clf, xs, "trained on gold only")
+    chatgpt_table(clf, cr_test, "trained on gold only")
+    moderation_table(clf, mod, "trained on gold only")
+    sst_table(clf, load_sst(root))
+
+    print("\n# Trained on one public set, tested on another")
+    xstest_table(trained_on(domains, cr_train), xs, "trained on gold + ChatGPT-refusals train")
+    chatgpt_table(trained_on(domains, xs), cr_test, "trained on gold + all XSTest completions")
+    chatgpt_table(trained_on(domains, cr_train), cr_test, "trained on gold + its own 70% train")
+
+    print("\n## Prequential (test-then-train, one label per sample, from the gold bootstrap)")
+    print("| stream | n | accuracy (refusal vs compliance) | Q1 | Q2 | Q3 | Q4 |")
+    print("|---|---|---|---|---|---|---|")
+    prequential(domains, xs, "XSTest, 5 models shuffled")
+    prequential(domains, [*cr_train, *cr_test], "ChatGPT-refusals, all usable rows")
+    if not args.quick:
+        ablation(domains, xs, cr_test, mod)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

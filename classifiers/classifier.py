@@ -1,0 +1,272 @@
+"""The classifier: four online heads over hashed text features, trained from the gold set.
+
+Heads: request domain (policy domains + ``none``), request policy (P(disallowed)), response
+action (complied / refused / partial) and harmful response. The harmful head sees both texts,
+the tool calls and the other heads' probabilities, because harm is mostly "a disallowed
+request, answered".
+
+>>> from classifiers.gold import load_gold
+>>> clf = Classifier.bootstrap(["cyber", "self_harm", "none"])
+>>> [v.response for v in clf.classify(load_gold()[:2])] == [
+...     s.grader.response for s in load_gold()[:2]]
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from classifiers.features import DEFAULT_BLOCKS, Featurizer
+from classifiers.gold import load_gold
+from classifiers.heads import Head
+from classifiers.outcome import DEFAULT_MARGIN, outcome_of
+from classifiers.snapshot import read_snapshot, write_snapshot
+from classifiers.tool_calls import CATEGORIES
+from monitor.contract import Grader, Label, Sample, Verdict, request_text, response_text
+from monitor.policy import NO_DOMAIN
+
+REQUESTS = ("disallowed", "allowed", "ambiguous")
+ACTIONS = ("complied", "refused", "partial")
+_HARM = ("no", "yes")
+_META = 5
+#: Domain scores below this are left out of a verdict (the top domain is always in).
+_MIN_DOMAIN_SCORE = 0.01
+#: Folds for the out-of-fold probabilities the harmful head is trained on.
+_FOLDS = 2
+
+
+def _request_texts(samples: Sequence[Sample]) -> list[str]:
+    return [request_text(s) for s in samples]
+
+
+def _response_texts(samples: Sequence[Sample]) -> list[str]:
+    return [response_text(s) for s in samples]
+
+
+class Classifier:
+    """Classify samples into verdicts and learn from labels; see the module docstring."""
+
+    def __init__(
+        self,
+        domains: Sequence[str],
+        *,
+        margin: float = DEFAULT_MARGIN,
+        partial_is_refusal: bool = True,
+        blocks: Sequence[str] = DEFAULT_BLOCKS,
+        bits: int = 16,
+        c: float = 4.0,
+        learning_rate: float = 0.5,
+    ) -> None:
+        self.domains = [d for d in domains if d != NO_DOMAIN] + [NO_DOMAIN]
+        self.margin = margin
+        self.partial_is_refusal = partial_is_refusal
+        self.features = Featurizer(blocks, bits=bits)
+        self._options = {"c": c, "learning_rate": learning_rate}
+        q, r = self.features.request_dim, self.features.response_dim
+        self.heads = {
+            "domain": Head(self.domains, q, **self._options),
+            "request": Head(REQUESTS, q, **self._options),
+            "response": Head(ACTIONS, r, **self._options),
+            "harmful": Head(_HARM, q + r + _META, **self._options),
+        }
+        self._base = "untrained"
+
+    # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def bootstrap(cls, domains: Sequence[str], **options) -> Classifier:
+        """A classifier trained on the shipped gold set (about a second on one core)."""
+        clf = cls(domains, **options)
+        clf.fit(load_gold())
+        return clf
+
+    def fit(self, samples: Sequence[Sample]) -> None:
+        """Batch-train every head on samples carrying a ``grader`` (replaces the weights)."""
+        graded = [s for s in samples if s.grader is not None]
+        xq, xr = self._features(graded)
+        y = {
+            "domain": [self._domain_index(s.grader.domain) for s in graded],
+            "request": [_index(REQUESTS, s.grader.request) for s in graded],
+            "response": [_index(ACTIONS, s.grader.response) for s in graded],
+            "harmful": [
+                None if s.grader.harmful is None else int(s.grader.harmful) for s in graded
+            ],
+        }
+        for name, x in (("domain", xq), ("request", xq), ("response", xr)):
+            _fit_known(self.heads[name], x, y[name])
+        meta = self._out_of_fold_meta(xq, xr, y)
+        _fit_known(self.heads["harmful"], sp.hstack([xq, xr, meta], format="csr"), y["harmful"])
+        digest = hashlib.sha256()
+        for s in graded:
+            digest.update(s.sample_id.encode())
+            digest.update(repr(s.grader).encode())
+        digest.update(repr((self.features.blocks, self.features.bits, self._options)).encode())
+        self._base = digest.hexdigest()[:10]
+
+    def _out_of_fold_meta(self, xq, xr, y) -> sp.csr_matrix:
+        """Request/response probabilities for the harmful head, each row predicted by heads
+        that never saw it, so the harmful head learns how far to trust them."""
+        n = xq.shape[0]
+        folds = np.arange(n) % _FOLDS
+        p_dis, p_comp = np.zeros(n), np.zeros(n)
+        for k in range(_FOLDS):
+            train, test = folds != k, folds == k
+            for name, x, out, col in (
+                ("request", xq, p_dis, 0),
+                ("response", xr, p_comp, 0),
+            ):
+                head = Head(self.heads[name].classes, x.shape[1], **self._options)
+                _fit_known(head, x[train], [v for v, t in zip(y[name], train, strict=True) if t])
+                out[test] = head.predict_proba(x[test])[:, col]
+        return self._meta(p_dis, p_comp, xq)
+
+    # -- inference ----------------------------------------------------------------------
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the state learns: base (gold + options) and update count."""
+        updates = sum(h.updates for h in self.heads.values())
+        return f"hl1-{self._base}-u{updates}"
+
+    def classify(self, samples: Sequence[Sample]) -> list[Verdict]:
+        """One verdict per sample, in order."""
+        if not samples:
+            return []
+        xq, xr = self._features(samples)
+        p_dom = self.heads["domain"].predict_proba(xq)
+        p_req = self.heads["request"].predict_proba(xq)
+        p_resp = self.heads["response"].predict_proba(xr)
+        meta = self._meta(p_req[:, 0], p_resp[:, 0], xq)
+        p_harm = self.heads["harmful"].predict_proba(sp.hstack([xq, xr, meta], format="csr"))
+        version = self.version
+        verdicts = []
+        for i, sample in enumerate(samples):
+            verdicts.append(
+                self._verdict(sample, p_dom[i], p_req[i], p_resp[i], p_harm[i, 1], version)
+            )
+        return verdicts
+
+    def _verdict(self, sample, p_dom, p_req, p_resp, harmful, version) -> Verdict:
+        top = int(p_dom.argmax())
+        domain_scores = {
+            d: round(float(p), 4)
+            for j, (d, p) in enumerate(zip(self.domains, p_dom, strict=True))
+            if p >= _MIN_DOMAIN_SCORE or j == top
+        }
+        request = REQUESTS[int(p_req.argmax())]
+        response = ACTIONS[int(p_resp.argmax())]
+        response_scores = {a: round(float(p), 4) for a, p in zip(ACTIONS, p_resp, strict=True)}
+        request_score = round(float(p_req[0]), 4)
+        harmful_score = round(float(harmful), 4)
+        return Verdict(
+            sample_id=sample.sample_id,
+            domain=self.domains[top],
+            domain_scores=domain_scores,
+            request=request,
+            request_score=request_score,
+            response=response,
+            response_scores=response_scores,
+            harmful_score=harmful_score,
+            outcome=outcome_of(
+                request,
+                request_score,
+                response,
+                response_scores,
+                harmful_score,
+                margin=self.margin,
+                partial_is_refusal=self.partial_is_refusal,
+            ),
+            classifier_version=version,
+        )
+
+    # -- online learning ----------------------------------------------------------------
+
+    def learn(self, sample: Sample, label: Label | Grader, *, weight: float = 1.0) -> None:
+        """One online update from whichever of the four fields ``label`` carries."""
+        xq, xr = self._features([sample])
+        if label.domain is not None and label.domain in self.domains:
+            self.heads["domain"].learn(xq, self.domains.index(label.domain), weight)
+        if label.request is not None:
+            self.heads["request"].learn(xq, REQUESTS.index(label.request), weight)
+        if label.response is not None:
+            self.heads["response"].learn(xr, ACTIONS.index(label.response), weight)
+        if label.harmful is not None:
+            p_dis = self.heads["request"].predict_proba(xq)[:, 0]
+            p_comp = self.heads["response"].predict_proba(xr)[:, 0]
+            x = sp.hstack([xq, xr, self._meta(p_dis, p_comp, xq)], format="csr")
+            self.heads["harmful"].learn(x, int(label.harmful), weight)
+
+    # -- snapshots ----------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Atomic snapshot of the whole state (see :mod:`classifiers.snapshot`)."""
+        meta = {
+            "kind": "safety-monitor-classifier",
+            "base": self._base,
+            "domains": self.domains,
+            "margin": self.margin,
+            "partial_is_refusal": self.partial_is_refusal,
+            "blocks": list(self.features.blocks),
+            "bits": self.features.bits,
+            "options": self._options,
+        }
+        arrays = {
+            f"{name}.{key}": value
+            for name, head in self.heads.items()
+            for key, value in head.state().items()
+        }
+        write_snapshot(path, meta, arrays)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Classifier:
+        """The classifier saved at ``path``; its version is the one it was saved with."""
+        meta, arrays = read_snapshot(path)
+        clf = cls(
+            meta["domains"],
+            margin=meta["margin"],
+            partial_is_refusal=meta["partial_is_refusal"],
+            blocks=meta["blocks"],
+            bits=meta["bits"],
+            **meta["options"],
+        )
+        for name, head in clf.heads.items():
+            state = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith(name + ".")}
+            clf.heads[name] = Head.from_state(head.classes, state, **clf._options)
+        clf._base = meta["base"]
+        return clf
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _features(self, samples: Sequence[Sample]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        calls = [s.tool_calls for s in samples]
+        xq = self.features.request(_request_texts(samples), calls)
+        xr = self.features.response(_response_texts(samples), calls)
+        return xq, xr
+
+    def _meta(self, p_dis: np.ndarray, p_comp: np.ndarray, xq: sp.csr_matrix) -> sp.csr_matrix:
+        # The request rows end with the tool risk cues (categories, then "any call").
+        risk = np.asarray(xq[:, -(len(CATEGORIES) + 1) : -1].max(axis=1).todense()).ravel()
+        cols = [p_dis, p_comp, p_dis * p_comp, risk, risk * p_comp]
+        return sp.csr_matrix(np.column_stack(cols).astype(np.float32))
+
+    def _domain_index(self, domain: str | None) -> int | None:
+        if domain is None:
+            return None
+        # A gold domain the active policy lacks is, for this policy, no domain.
+        return self.domains.index(domain if domain in self.domains else NO_DOMAIN)
+
+
+def _index(values: Sequence[str], value: str | None) -> int | None:
+    return None if value is None else values.index(value)
+
+
+def _fit_known(head: Head, x: sp.csr_matrix, y: Sequence[int | None]) -> None:
+    """Fit ``head`` on the rows whose label is known."""
+    keep = np.array([v is not None for v in y])
+    if keep.any():
+        head.fit(x[keep], np.array([v for v in y if v is not None]))
