@@ -26,7 +26,10 @@ from deploy.grafana.queries import Query, metric_names, queries
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = sorted((REPO / "deploy" / "prometheus" / "rules").glob("*.yml"))
-DEADLINE_S = 55
+#: Budgets: the monitor loading its classifier (about 5 s on an idle machine, 20 s on a
+#: loaded one), then every query having data (the demo's first alerts come about 10 s in).
+READY_WITHIN_S = 45
+DATA_WITHIN_S = 45
 
 #: Queries on metrics only the Kafka workers export: the embedded demo has no consumer lag.
 KAFKA_ONLY = {"safety_monitor_kafka_consumer_lag_messages"}
@@ -120,14 +123,16 @@ def stack(tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + DEADLINE_S
+        deadline = time.monotonic() + READY_WITHIN_S
         _wait_http(f"http://127.0.0.1:{prom_port}/-/ready", deadline)
         ready = _wait_http(f"http://127.0.0.1:{monitor_port}/readyz", deadline)
+        ready_at = time.monotonic()
         yield {
             "prom": f"http://127.0.0.1:{prom_port}",
             "monitor": f"http://127.0.0.1:{monitor_port}",
-            "deadline": deadline,
-            "ready_after_s": time.monotonic() - started,
+            "ready_at": ready_at,
+            "deadline": ready_at + DATA_WITHIN_S,
+            "ready_after_s": ready_at - started,
             "ready": ready.json(),
             "logs": (tmp / "monitor.log", tmp / "prometheus.log"),
             "process": monitor,
@@ -178,7 +183,7 @@ def test_every_dashboard_query_returns_data(stack):
             time.sleep(1)
     print(
         f"monitor ready after {stack['ready_after_s']:.1f} s; every query had data "
-        f"{DEADLINE_S - (stack['deadline'] - time.monotonic()):.1f} s after start"
+        f"{time.monotonic() - stack['ready_at']:.1f} s after that"
     )
     missing = [f"{q.dashboard} / {q.where}: {expr}" for q, expr in pending.items()]
     assert not missing, "no data for:\n" + "\n".join(missing)
