@@ -58,6 +58,27 @@ class Health:
         self._loaded: set[str] = set()
         self._last_beat: float | None = None
         self._fatal: str | None = None
+        #: Seconds since the last batch, when something other than ``beat`` knows it.
+        self._batch_age: Callable[[], float | None] = self._age_from_beats
+
+    @classmethod
+    def from_registry(
+        cls, registry: CollectorRegistry, *, stall_after: float = STALL_AFTER_S
+    ) -> Health:
+        """Health of a process that serves metrics only once it has loaded everything.
+
+        The stream is flowing when the ``safety_monitor_last_batch_timestamp_seconds`` gauge
+        of :class:`monitor.metrics.Metrics` is recent, so callers that never call ``beat``
+        (e.g. through :func:`monitor.metrics.start_http_server`) still get true readiness.
+        """
+        health = cls(required=(), stall_after=stall_after)
+
+        def age() -> float | None:
+            last = registry.get_sample_value("safety_monitor_last_batch_timestamp_seconds")
+            return None if not last else max(0.0, time.time() - last)
+
+        health._batch_age = age
+        return health
 
     def loaded(self, component: str) -> None:
         """Mark a component (``policy``, ``classifier``) as loaded."""
@@ -78,13 +99,17 @@ class Health:
 
     def readiness(self) -> tuple[bool, dict]:
         missing = [c for c in self.required if c not in self._loaded]
-        age = None if self._last_beat is None else round(self._clock() - self._last_beat, 3)
+        age = self._batch_age()
+        age = None if age is None else round(age, 3)
         flowing = age is not None and age <= self.stall_after
         ready = not missing and flowing and self._fatal is None
         body: dict = {"ready": ready, "missing": missing, "last_batch_age_s": age}
         if self._fatal is not None:
             body["reason"] = self._fatal
         return ready, body
+
+    def _age_from_beats(self) -> float | None:
+        return None if self._last_beat is None else self._clock() - self._last_beat
 
 
 def wsgi_app(registry: CollectorRegistry, health: Health):

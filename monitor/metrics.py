@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
-from prometheus_client import start_http_server as _start_http_server
 
 from monitor.contract import AlertEvent, Grader, Label, Sample, Verdict
 from monitor.posture import observations
@@ -261,5 +260,12 @@ class Metrics:
 
 
 def start_http_server(port: int, registry: CollectorRegistry, addr: str = "127.0.0.1"):
-    """Serve ``/metrics`` for ``registry``; returns (server, thread)."""
-    return _start_http_server(port, addr=addr, registry=registry)
+    """Serve ``/metrics``, ``/healthz`` and ``/readyz`` for ``registry``; (server, thread).
+
+    Call it once the policy and classifier are loaded: readiness then only waits for batches
+    (see :meth:`monitor.health.Health.from_registry`). To answer probes while loading, use
+    :func:`monitor.health.serve` with a :class:`~monitor.health.Health` of your own.
+    """
+    from monitor.health import Health, serve
+
+    return serve(port, registry, Health.from_registry(registry), addr=addr)

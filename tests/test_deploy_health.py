@@ -89,3 +89,29 @@ def test_head_probe_has_no_body(served):
     r = client.head("/healthz")
     assert r.status_code == 200
     assert r.content == b""
+
+
+def test_metrics_start_http_server_serves_probes_from_the_registry():
+    """What a Kafka worker gets from ``monitor.metrics.start_http_server``: readiness follows
+    the last-batch gauge that ``Metrics.observe_batch`` sets."""
+    import time
+
+    from monitor.metrics import Metrics, start_http_server
+
+    metrics = Metrics(CollectorRegistry())
+    server, thread = start_http_server(0, metrics.registry)
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+        r = httpx.get(f"{base}/readyz", timeout=5)
+        assert r.status_code == 503 and r.json()["last_batch_age_s"] is None
+        metrics.last_batch.set(time.time() - 2)
+        r = httpx.get(f"{base}/readyz", timeout=5)
+        assert r.status_code == 200
+        assert 1.5 < r.json()["last_batch_age_s"] < 10
+        metrics.last_batch.set(time.time() - 600)  # stalled for ten minutes
+        assert httpx.get(f"{base}/readyz", timeout=5).status_code == 503
+        assert "safety_monitor_last_batch_timestamp_seconds" in httpx.get(f"{base}/metrics").text
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
