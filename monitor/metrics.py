@@ -226,6 +226,8 @@ class Metrics:
                     child(self.intended_max, (key[0], metric)).set(rules.intended_max)
         self.segments.set(len(pipeline.segments))
         self.batch_size.observe(len(samples))
+        for verdict, grader in result.graded:
+            self.observe_label(verdict, grader)
         self.last_batch.set(time.time())
         for listener in self.batch_listeners:
             listener()

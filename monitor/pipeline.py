@@ -77,6 +77,9 @@ class BatchResult:
     alerts: list[AlertEvent]
     #: Segments whose state this batch changed (for metrics exporters).
     touched: set[SegmentKey]
+    #: The classifier's own verdict and the grader verdict that came with the sample, before
+    #: the grader overrode it (for classifier accuracy metrics).
+    graded: list[tuple[Verdict, Grader]] = field(default_factory=list)
 
 
 class Pipeline:
@@ -96,8 +99,10 @@ class Pipeline:
         verdicts = self.classifier.classify(samples)
         alerts: list[AlertEvent] = []
         touched: set[SegmentKey] = set()
+        graded: list[tuple[Verdict, Grader]] = []
         for i, (sample, verdict) in enumerate(zip(samples, verdicts, strict=True)):
             if sample.grader is not None:
+                graded.append((verdict, sample.grader))
                 verdict = apply_grader(verdict, sample.grader, self._domains, self.margin)
                 verdicts[i] = verdict
                 self.classifier.learn(sample, sample.grader)
@@ -105,7 +110,7 @@ class Pipeline:
             touched.add(key)
             alerts.extend(self._observe(key, sample, verdict))
         self.samples_seen += len(samples)
-        return BatchResult(verdicts, alerts, touched)
+        return BatchResult(verdicts, alerts, touched, graded)
 
     def learn(self, sample: Sample, label: Label) -> None:
         """Feed a human or gold label back to the classifier."""
