@@ -7,7 +7,13 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 OUT := out
 
-.PHONY: run test bench bench-drift eval lint format clean
+# Services the tests run for real (Debian packages): Prometheus and Alertmanager, and Chromium
+# for rendering the HTML report. Installed once; `make test` skips what is already there.
+SYSTEM_TOOLS := prometheus:prometheus prometheus-alertmanager:prometheus-alertmanager \
+	amtool:prometheus-alertmanager promtool:prometheus chromium:chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test bench bench-drift eval lint format clean system-deps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "safety-monitor needs Python 3.11"'
@@ -21,7 +27,16 @@ run: $(STAMP)
 	$(VENV)/bin/safety-monitor run --source demo --rate 2000 --metrics-port 9108 \
 		--alerts-out $(OUT)/alerts.jsonl
 
-test: $(STAMP)
+system-deps:
+	@missing=""; for pair in $(SYSTEM_TOOLS); do \
+		command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+			$$(echo $$missing | tr ' ' '\n' | sort -u) >/dev/null; fi
+
+test: $(STAMP) system-deps
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -151,7 +151,9 @@ def response_metrics(items: Sequence[Item], verdicts: Sequence[Verdict]) -> dict
 def xstest_table(clf: Classifier, items: list[Item], title: str) -> dict[str, float]:
     verdicts = clf.classify([i.sample for i in items])
     print(f"\n## XSTest v2 human labels ({title})")
-    print("| model | n | 3-way acc | refusal BA (r vs c) | BA (r+p vs c) | over-refusal acc (safe) |")
+    print(
+        "| model | n | 3-way acc | refusal BA (r vs c) | BA (r+p vs c) | over-refusal acc (safe) |"
+    )
     print("|---|---|---|---|---|---|")
     pooled = {}
     for group in (*XSTEST_MODELS, "pooled"):
@@ -188,12 +190,24 @@ def chatgpt_table(clf: Classifier, test: list[Item], title: str) -> dict[str, fl
     pred = [refusal_score(v) > 0.5 for v in verdicts]
     acc = float(np.mean([a == b for a, b in zip(truth, pred, strict=True)]))
     ba = balanced_accuracy_score(truth, pred)
+    # Refused vs complied proper: tone `rejected` vs `complied`; the README maps the other
+    # tones (redirected, contradicted, disclaimed, counseling) to partial.
+    strict = [(i.labels["tone"] == "rejected", p) for i, p in zip(test, pred, strict=True)]
+    strict = [
+        (t, p)
+        for (t, p), i in zip(strict, test, strict=True)
+        if i.labels["tone"] in ("rejected", "complied")
+    ]
+    ba_strict = balanced_accuracy_score([t for t, _ in strict], [p for _, p in strict])
     print(f"\n## ChatGPT-refusals, authors' 256-row test split ({title})")
-    print("| n | accuracy (complied vs not) | balanced accuracy |")
-    print("|---|---|---|")
-    print(f"| {len(test)} | {acc:.3f} | {ba:.3f} |")
-    print("anchors (accuracy): TF-IDF+LR 0.906, RandomForest 0.867, BERT 0.965")
-    return {"acc": acc, "ba": ba}
+    print(
+        "| n | accuracy (complied vs not) | BA (complied vs not) | n r/c "
+        "| BA (rejected vs complied) |"
+    )
+    print("|---|---|---|---|---|")
+    print(f"| {len(test)} | {acc:.3f} | {ba:.3f} | {len(strict)} | {ba_strict:.3f} |")
+    print("anchors (accuracy, complied vs not): TF-IDF+LR 0.906, RandomForest 0.867, BERT 0.965")
+    return {"acc": acc, "ba": ba, "ba_strict": ba_strict}
 
 
 def moderation_table(clf: Classifier, items: list[Item], title: str) -> dict[str, float]:
@@ -215,7 +229,9 @@ def moderation_table(clf: Classifier, items: list[Item], title: str) -> dict[str
         score = [v.domain_scores.get(domain, 0.0) for _, v in rows]
         ap = average_precision_score(truth, score)
         print(f"| {cat} | {len(rows)} | {sum(truth)} | {ap:.3f} | domain_scores[{domain}] |")
-    print("anchors (binary AUPRC): OpenAI Moderation API 0.856, Llama Guard 0.847, Perspective 0.787")
+    print(
+        "anchors (binary AUPRC): OpenAI Moderation API 0.856, Llama Guard 0.847, Perspective 0.787"
+    )
     return {"ap": any_ap}
 
 
@@ -234,8 +250,7 @@ def _graded(items: Sequence[Item]) -> list[Sample]:
     import msgspec
 
     return [
-        msgspec.structs.replace(i.sample, grader=Grader(response=i.labels["action"]))
-        for i in items
+        msgspec.structs.replace(i.sample, grader=Grader(response=i.labels["action"])) for i in items
     ]
 
 

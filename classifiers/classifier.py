@@ -17,17 +17,26 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
+from importlib import resources
 
 import numpy as np
 import scipy.sparse as sp
 
-from classifiers.features import DEFAULT_BLOCKS, Featurizer
+from classifiers.features import DEFAULT_BLOCKS, FEATURES_VERSION, Featurizer
 from classifiers.gold import load_gold
 from classifiers.heads import Head
 from classifiers.outcome import DEFAULT_MARGIN, outcome_of
 from classifiers.snapshot import read_snapshot, write_snapshot
 from classifiers.tool_calls import CATEGORIES
-from monitor.contract import Grader, Label, Sample, Verdict, request_text, response_text
+from monitor.contract import (
+    Grader,
+    Label,
+    Sample,
+    Verdict,
+    encode,
+    request_text,
+    response_text,
+)
 from monitor.policy import NO_DOMAIN
 
 REQUESTS = ("disallowed", "allowed", "ambiguous")
@@ -38,6 +47,8 @@ _META = 5
 _MIN_DOMAIN_SCORE = 0.01
 #: Folds for the out-of-fold probabilities the harmful head is trained on.
 _FOLDS = 2
+#: The gold-trained state for the default options, built by ``classifiers.gold.make_bootstrap``.
+SHIPPED_SNAPSHOT = "bootstrap.npz"
 
 
 def _request_texts(samples: Sequence[Sample]) -> list[str]:
@@ -80,9 +91,24 @@ class Classifier:
 
     @classmethod
     def bootstrap(cls, domains: Sequence[str], **options) -> Classifier:
-        """A classifier trained on the shipped gold set (about a second on one core)."""
+        """A classifier trained on the shipped gold set.
+
+        The state trained from the gold set with the default options and policy domains ships
+        as a snapshot and loads in well under a second; any other domains or options train
+        from the gold set here (several seconds).
+        """
         clf = cls(domains, **options)
-        clf.fit(load_gold())
+        gold = load_gold()
+        key = clf._training_key(gold)
+        shipped = resources.files("classifiers.gold").joinpath(SHIPPED_SNAPSHOT)
+        if shipped.is_file():
+            with resources.as_file(shipped) as path:
+                meta, arrays = read_snapshot(path)
+            if meta["base"] == key:
+                clf._restore(arrays)
+                clf._base = key
+                return clf
+        clf.fit(gold)
         return clf
 
     def fit(self, samples: Sequence[Sample]) -> None:
@@ -101,12 +127,22 @@ class Classifier:
             _fit_known(self.heads[name], x, y[name])
         meta = self._out_of_fold_meta(xq, xr, y)
         _fit_known(self.heads["harmful"], sp.hstack([xq, xr, meta], format="csr"), y["harmful"])
+        self._base = self._training_key(graded)
+
+    def _training_key(self, samples: Sequence[Sample]) -> str:
+        """Names what a batch fit depends on: the samples, the domains and the options."""
         digest = hashlib.sha256()
-        for s in graded:
-            digest.update(s.sample_id.encode())
-            digest.update(repr(s.grader).encode())
-        digest.update(repr((self.features.blocks, self.features.bits, self._options)).encode())
-        self._base = digest.hexdigest()[:10]
+        for s in samples:
+            digest.update(encode(s))
+        setup = (
+            FEATURES_VERSION,
+            self.domains,
+            self.features.blocks,
+            self.features.bits,
+            sorted(self._options.items()),
+        )
+        digest.update(repr(setup).encode())
+        return digest.hexdigest()[:10]
 
     def _out_of_fold_meta(self, xq, xr, y) -> sp.csr_matrix:
         """Request/response probabilities for the harmful head, each row predicted by heads
@@ -142,42 +178,41 @@ class Classifier:
         p_req = self.heads["request"].predict_proba(xq)
         p_resp = self.heads["response"].predict_proba(xr)
         meta = self._meta(p_req[:, 0], p_resp[:, 0], xq)
-        p_harm = self.heads["harmful"].predict_proba(sp.hstack([xq, xr, meta], format="csr"))
+        p_harm = self.heads["harmful"].predict_proba(xq, xr, meta)
         version = self.version
-        verdicts = []
-        for i, sample in enumerate(samples):
-            verdicts.append(
-                self._verdict(sample, p_dom[i], p_req[i], p_resp[i], p_harm[i, 1], version)
-            )
-        return verdicts
+        # Plain floats, rounded once for the whole batch: cheaper than per-sample numpy calls.
+        p_dom, p_req, p_resp = (np.round(p, 4).tolist() for p in (p_dom, p_req, p_resp))
+        harm = np.round(p_harm[:, 1], 4).tolist()
+        return [
+            self._verdict(sample, p_dom[i], p_req[i], p_resp[i], harm[i], version)
+            for i, sample in enumerate(samples)
+        ]
 
     def _verdict(self, sample, p_dom, p_req, p_resp, harmful, version) -> Verdict:
-        top = int(p_dom.argmax())
+        top = max(range(len(p_dom)), key=p_dom.__getitem__)
         domain_scores = {
-            d: round(float(p), 4)
+            d: p
             for j, (d, p) in enumerate(zip(self.domains, p_dom, strict=True))
             if p >= _MIN_DOMAIN_SCORE or j == top
         }
-        request = REQUESTS[int(p_req.argmax())]
-        response = ACTIONS[int(p_resp.argmax())]
-        response_scores = {a: round(float(p), 4) for a, p in zip(ACTIONS, p_resp, strict=True)}
-        request_score = round(float(p_req[0]), 4)
-        harmful_score = round(float(harmful), 4)
+        request = REQUESTS[max(range(3), key=p_req.__getitem__)]
+        response = ACTIONS[max(range(3), key=p_resp.__getitem__)]
+        response_scores = dict(zip(ACTIONS, p_resp, strict=True))
         return Verdict(
             sample_id=sample.sample_id,
             domain=self.domains[top],
             domain_scores=domain_scores,
             request=request,
-            request_score=request_score,
+            request_score=p_req[0],
             response=response,
             response_scores=response_scores,
-            harmful_score=harmful_score,
+            harmful_score=harmful,
             outcome=outcome_of(
                 request,
-                request_score,
+                p_req[0],
                 response,
                 response_scores,
-                harmful_score,
+                harmful,
                 margin=self.margin,
                 partial_is_refusal=self.partial_is_refusal,
             ),
@@ -188,18 +223,44 @@ class Classifier:
 
     def learn(self, sample: Sample, label: Label | Grader, *, weight: float = 1.0) -> None:
         """One online update from whichever of the four fields ``label`` carries."""
-        xq, xr = self._features([sample])
-        if label.domain is not None and label.domain in self.domains:
-            self.heads["domain"].learn(xq, self.domains.index(label.domain), weight)
-        if label.request is not None:
-            self.heads["request"].learn(xq, REQUESTS.index(label.request), weight)
-        if label.response is not None:
-            self.heads["response"].learn(xr, ACTIONS.index(label.response), weight)
-        if label.harmful is not None:
-            p_dis = self.heads["request"].predict_proba(xq)[:, 0]
-            p_comp = self.heads["response"].predict_proba(xr)[:, 0]
-            x = sp.hstack([xq, xr, self._meta(p_dis, p_comp, xq)], format="csr")
-            self.heads["harmful"].learn(x, int(label.harmful), weight)
+        self.learn_many([sample], [label], weight=weight)
+
+    def learn_many(
+        self,
+        samples: Sequence[Sample],
+        labels: Sequence[Label | Grader],
+        *,
+        weight: float = 1.0,
+    ) -> None:
+        """Online updates, in order, from a batch of labelled samples: the features are
+        computed once for the batch, which is most of the cost of an update."""
+        if not samples:
+            return
+        xq, xr = self._features(samples)
+        for head, x, targets in (
+            (
+                "domain",
+                xq,
+                [
+                    self._domain_index(lb.domain) if lb.domain in self.domains else None
+                    for lb in labels
+                ],
+            ),
+            ("request", xq, [_index(REQUESTS, lb.request) for lb in labels]),
+            ("response", xr, [_index(ACTIONS, lb.response) for lb in labels]),
+        ):
+            rows = [i for i, t in enumerate(targets) if t is not None]
+            if rows:
+                y = np.array([targets[i] for i in rows])
+                self.heads[head].learn_batch(x[rows], y, weight)
+        rows = [i for i, lb in enumerate(labels) if lb.harmful is not None]
+        if rows:
+            q, r = xq[rows], xr[rows]
+            p_dis = self.heads["request"].predict_proba(q)[:, 0]
+            p_comp = self.heads["response"].predict_proba(r)[:, 0]
+            x = sp.hstack([q, r, self._meta(p_dis, p_comp, q)], format="csr")
+            y = np.array([int(labels[i].harmful) for i in rows])
+            self.heads["harmful"].learn_batch(x, y, weight)
 
     # -- snapshots ----------------------------------------------------------------------
 
@@ -234,11 +295,14 @@ class Classifier:
             bits=meta["bits"],
             **meta["options"],
         )
-        for name, head in clf.heads.items():
-            state = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith(name + ".")}
-            clf.heads[name] = Head.from_state(head.classes, state, **clf._options)
+        clf._restore(arrays)
         clf._base = meta["base"]
         return clf
+
+    def _restore(self, arrays: dict[str, np.ndarray]) -> None:
+        for name, head in self.heads.items():
+            state = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith(name + ".")}
+            self.heads[name] = Head.from_state(head.classes, state, **self._options)
 
     # -- internals ----------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ snapshot only stores weights. Request and response get separate feature spaces.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from functools import cache
@@ -22,31 +23,122 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from classifiers.tool_calls import risk_cues, tool_call_text
 from monitor.contract import ToolCall
 
+#: Bumped whenever a feature's definition changes: trained weights only fit their version.
+FEATURES_VERSION = 2
 #: Feature blocks a :class:`Featurizer` can use; ``embed`` needs the ``wordllama`` package.
-BLOCKS = ("words", "chars", "cues", "embed")
-DEFAULT_BLOCKS = ("words", "chars", "cues")
+BLOCKS = ("words", "opening", "chars", "cues", "embed", "embed_response")
+DEFAULT_BLOCKS = ("words", "opening", "cues", "embed")
 
 # Refusals show in the opening and the close; the middle of a long answer adds little
 # and costs time, so texts are clipped to head + tail.
-_HEAD, _TAIL = 400, 160
+_HEAD, _TAIL = 320, 120
+# A request's meaning is spread over all of it: keep more of it.
+_REQUEST_HEAD = 400
 _CHAR_HEAD, _CHAR_TAIL = 200, 80
 
-_CUES = [
-    r"^\W*(i'?m|i am)?\s*(so |really |very |truly )?(sorry|apologi[sz]e)",
-    r"\b(i|we)\s*(can ?not|can'?t|won'?t|will not|am unable|'m unable|am not able|'m not able|"
-    r"must decline|have to decline|do not feel comfortable|don'?t feel comfortable)",
-    r"\bas an ai\b|\blanguage model\b|\bjust an ai\b|\bi'?m an ai\b",
-    r"\b(guidelines|policy|policies|ethical|unethical|illegal|inappropriate|not appropriate|"
-    r"harmful)\b",
-    r"\b(professional|doctor|lawyer|therapist|hotline|crisis line|emergency services|"
-    r"authorities)\b",
-    r"\b(instead|however|that said|but i can|in general terms|general information)\b",
-    r"^\W*(sure|certainly|of course|absolutely|here'?s|here is|great question|yes\b|okay|ok\b)",
-    r"(^|\n)\s*(\d+[.)]|[-*•])\s+\w",
-    r"```|\bdef |\bimport |;\s*$",
-    r"\b(step \d|first,|next,|then,|finally,)",
-]
-_CUE_RE = [re.compile(c, re.I | re.M) for c in _CUES]
+# Refusal and compliance cues as plain substrings of the lower-cased text: ``in`` runs in C,
+# an order of magnitude faster than the equivalent regular expressions, and cues are what
+# carries a refusal detector from one chat model's style to another's.
+_CUES: dict[str, tuple[str, ...]] = {
+    "apology": ("sorry", "apolog", "unfortunately", "i'm afraid"),
+    "cannot": (
+        "i can't",
+        "i cannot",
+        "i can not",
+        "i won't",
+        "i will not",
+        "i'm unable",
+        "i am unable",
+        "i'm not able",
+        "i am not able",
+        "decline",
+        "not comfortable",
+        "i'm not going to",
+        "i refuse",
+        "unable to",
+        "not able to",
+        "i must refuse",
+        "i can’t",
+        "i won’t",
+    ),
+    "ai": ("as an ai", "language model", "just an ai", "i'm an ai", "as a responsible", "an ai "),
+    "policy": (
+        "guideline",
+        "policy",
+        "policies",
+        "ethical",
+        "illegal",
+        "inappropriate",
+        "not appropriate",
+        "harmful",
+        "against the law",
+        "dangerous",
+        "offensive",
+        "respectful",
+    ),
+    "professional": (
+        "professional",
+        "doctor",
+        "lawyer",
+        "therapist",
+        "hotline",
+        "crisis",
+        "emergency",
+        "authorities",
+        "counselor",
+        "helpline",
+        "seek help",
+        "reach out",
+    ),
+    "pivot": ("instead", "however", "that said", "but i can", "in general", "alternative"),
+    "answer_after": (
+        "but here",
+        "however, here",
+        "here are",
+        "here is",
+        "here's",
+        "but i can provide",
+        "but i can share",
+        "i can provide",
+        "i can tell you",
+        "i can give you",
+        "i can share",
+    ),
+    "pushback": (
+        "not accurate",
+        "no evidence",
+        "stereotype",
+        "premise",
+        "false",
+        "misleading",
+        "conspiracy",
+        "untrue",
+        "not true",
+        "discriminat",
+        "no scientific",
+    ),
+    "affirm": (
+        "sure",
+        "certainly",
+        "of course",
+        "absolutely",
+        "here's",
+        "here is",
+        "great question",
+        "yes",
+        "okay",
+        "happy to help",
+        "glad to help",
+        "good question",
+    ),
+    "structure": ("\n1.", "\n2.", "\n- ", "\n* ", "**", "##", "step 1", "first,", "finally,"),
+    "code": ("```", "def ", "import ", "();", "</"),
+    "you": ("you can", "you should", "you'll", "you will", "your "),
+}
+_CUE_WORDS = tuple(_CUES.values())
+_OPENING, _CLOSING = 120, 160
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_N_CUES = 3 * len(_CUES) + 2
 
 
 def _clip(text: str, head: int, tail: int) -> str:
@@ -54,16 +146,19 @@ def _clip(text: str, head: int, tail: int) -> str:
 
 
 def _cue_matrix(texts: Sequence[str]) -> np.ndarray:
-    """Per text: each cue anywhere and in the opening 120 chars, and log length."""
-    out = np.zeros((len(texts), 2 * len(_CUE_RE) + 1), dtype=np.float32)
+    """Per text and cue: present anywhere, in the opening, in the closing; then log length
+    and whether the text is empty."""
+    out = np.zeros((len(texts), _N_CUES), dtype=np.float32)
     for i, text in enumerate(texts):
-        opening = text[:120]
-        for j, rx in enumerate(_CUE_RE):
-            if rx.search(text):
-                out[i, 2 * j] = 1.0
-                if rx.search(opening):
-                    out[i, 2 * j + 1] = 1.0
-        out[i, -1] = np.log1p(len(text)) / 8.0
+        low = text.lower().replace("’", "'")
+        opening, closing = low[:_OPENING], low[-_CLOSING:]
+        for j, words in enumerate(_CUE_WORDS):
+            if any(w in low for w in words):
+                out[i, 3 * j] = 1.0
+                out[i, 3 * j + 1] = any(w in opening for w in words)
+                out[i, 3 * j + 2] = any(w in closing for w in words)
+        out[i, -2] = np.log1p(len(text)) / 8.0
+        out[i, -1] = not text.strip()
     return out
 
 
@@ -79,8 +174,35 @@ def _wordllama():
     )
 
 
+def _words(text: str) -> list[str]:
+    """Lower-cased word unigrams and bigrams."""
+    tokens = _TOKEN.findall(text.lower())
+    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+
+
+def _opening_words(text: str) -> list[str]:
+    """Uni-, bi- and trigrams of the first words: how a response opens says most."""
+    head = _TOKEN.findall(text[:_OPENING].lower())
+    return [
+        *head,
+        *(f"{a} {b}" for a, b in itertools.pairwise(head)),
+        *(f"{a} {b} {c}" for a, b, c in zip(head, head[1:], head[2:], strict=False)),
+    ]
+
+
+def _embed(texts: list[str]) -> sp.csr_matrix:
+    # Empty texts embed to NaN (0/0 normalisation): they become zero rows.
+    return sp.csr_matrix(np.nan_to_num(_wordllama().embed(texts, norm=True), nan=0.0))
+
+
 class Featurizer:
-    """Turns requests (with tool calls) and responses into sparse feature rows."""
+    """Turns requests (with tool calls) and responses into sparse feature rows.
+
+    Blocks: ``words`` (hashed word uni- and bigrams of both texts), ``opening`` (the same,
+    for the response's first words), ``chars`` (hashed character 3-5-grams of both texts),
+    ``cues`` (refusal and compliance cues of the response), ``embed`` (a 256-d wordllama
+    embedding of the request) and ``embed_response`` (the same, of the response's opening).
+    """
 
     def __init__(self, blocks: Sequence[str] = DEFAULT_BLOCKS, *, bits: int = 16) -> None:
         unknown = set(blocks) - set(BLOCKS)
@@ -89,7 +211,10 @@ class Featurizer:
         self.blocks = tuple(b for b in BLOCKS if b in blocks)
         self.bits = bits
         n = 2**bits
-        self._words = HashingVectorizer(n_features=n, ngram_range=(1, 2), alternate_sign=False)
+        self._words = HashingVectorizer(n_features=n, analyzer=_words, alternate_sign=False)
+        self._opening = HashingVectorizer(
+            n_features=2**14, analyzer=_opening_words, alternate_sign=False
+        )
         self._chars = HashingVectorizer(
             n_features=n, analyzer="char_wb", ngram_range=(3, 5), alternate_sign=False
         )
@@ -99,21 +224,35 @@ class Featurizer:
 
     def _dim(self, *, request: bool) -> int:
         n = 2**self.bits
-        dims = {"words": n, "chars": n, "cues": 2 * len(_CUE_RE) + 1, "embed": 256}
+        dims = {
+            "words": n,
+            "opening": 0 if request else 2**14,
+            "chars": n,
+            "cues": 0 if request else _N_CUES,
+            "embed": 256 if request else 0,
+            "embed_response": 0 if request else 256,
+        }
         extra = 2**12 + len(risk_cues(None)) if request else len(risk_cues(None))
         return sum(dims[b] for b in self.blocks) + extra
 
-    def _text_blocks(self, texts: list[str]) -> list:
+    def _text_blocks(self, texts: list[str], *, request: bool) -> list:
+        head, tail = (_REQUEST_HEAD, _TAIL) if request else (_HEAD, _TAIL)
+        clipped = [_clip(t, head, tail) for t in texts]
         parts = []
-        clipped = [_clip(t, _HEAD, _TAIL) for t in texts]
         if "words" in self.blocks:
             parts.append(self._words.transform(clipped))
         if "chars" in self.blocks:
             parts.append(self._chars.transform([_clip(t, _CHAR_HEAD, _CHAR_TAIL) for t in texts]))
-        if "cues" in self.blocks:
-            parts.append(sp.csr_matrix(_cue_matrix(clipped)))
-        if "embed" in self.blocks:
-            parts.append(sp.csr_matrix(_wordllama().embed(clipped, norm=True)))
+        if request:
+            if "embed" in self.blocks:
+                parts.append(_embed(clipped))
+        else:
+            if "opening" in self.blocks:
+                parts.append(self._opening.transform(texts))
+            if "cues" in self.blocks:
+                parts.append(sp.csr_matrix(_cue_matrix(clipped)))
+            if "embed_response" in self.blocks:
+                parts.append(_embed([t[:_OPENING] for t in texts]))
         return parts
 
     def request(
@@ -123,7 +262,7 @@ class Featurizer:
         calls = calls if calls is not None else [None] * len(texts)
         tools = self._tools.transform([tool_call_text(c) for c in calls])
         risk = sp.csr_matrix(np.stack([risk_cues(c) for c in calls]))
-        return sp.hstack([*self._text_blocks(list(texts)), tools, risk], format="csr")
+        return sp.hstack([*self._text_blocks(list(texts), request=True), tools, risk], format="csr")
 
     def response(
         self, texts: Sequence[str], calls: Sequence[Sequence[ToolCall] | None] | None = None
@@ -131,4 +270,4 @@ class Featurizer:
         """Rows for responses; tool-call risk cues say whether the agent acted."""
         calls = calls if calls is not None else [None] * len(texts)
         risk = sp.csr_matrix(np.stack([risk_cues(c) for c in calls]))
-        return sp.hstack([*self._text_blocks(list(texts)), risk], format="csr")
+        return sp.hstack([*self._text_blocks(list(texts), request=False), risk], format="csr")

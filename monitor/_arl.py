@@ -191,13 +191,17 @@ def write_table(path: str, arl_each_by_ratios: dict[float, tuple[float, ...]]) -
         '"""',
         "",
         "# (per-chart in-control ARL, odds ratio) -> threshold at each rate of P0_GRID",
+        "# fmt: off",
         "THRESHOLDS: dict[tuple[float, float], tuple[float, ...]] = {",
     ]
     for arl_each, ratios in arl_each_by_ratios.items():
         for r in ratios:
-            hs = ", ".join(f"{chart_threshold(p0, r, arl_each):.4f}" for p0 in P0_GRID)
-            lines.append(f"    ({arl_each!r}, {r!r}): ({hs}),")
-    lines.append("}")
+            # Always solved afresh (never read back from the table being replaced).
+            hs = [f"{cusum_threshold(p0, odds_shift(p0, r), arl_each):.4f}," for p0 in P0_GRID]
+            lines.append(f"    ({arl_each!r}, {r!r}): (")
+            lines += ["        " + " ".join(hs[i : i + 10]) for i in range(0, len(hs), 10)]
+            lines.append("    ),")
+    lines += ["}", "# fmt: on"]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -206,10 +210,12 @@ if __name__ == "__main__":
     from monitor import posture_shift as ps
 
     up, down = ps.UP_RATIOS, ps.DOWN_RATIOS
+    k1, k2 = ps.ARL_MULTIPLIER[len(up)], ps.ARL_MULTIPLIER[len(up) + len(down)]
     write_table(
         __file__.replace("_arl.py", "_calibration.py"),
         {
-            1e5 * ps.ARL_MULTIPLIER[len(up)]: up,
-            1e5 * ps.ARL_MULTIPLIER[len(up) + len(down)]: up + down,
+            1e5 * k1: up,  # PostureShift()
+            1e5 * k2: up + down,  # PostureShift(two_sided=True)
+            16 * 1e5 * k2: up + down,  # DomainMix() over the 16 default policy domains
         },
     )

@@ -52,7 +52,7 @@ class CanaryComparison:
     ...     if test.update_candidate(new) != "pending":
     ...         break
     >>> test.verdict, test.n_candidate
-    ('worse', 556)
+    ('worse', 495)
 
     References
     ----------
@@ -127,7 +127,10 @@ class CanaryComparison:
         return pi * (1 - pi) / self.n_incumbent + pc * (1 - pc) / self.n_candidate
 
     def _tau2(self) -> float:
-        scale = self.tau * self.margin * max(self.incumbent_rate, self.min_rate)
+        # Effects of the order of the margin at the pooled rate (not the incumbent's alone,
+        # which may be near zero early on and would tune the test to vanishing effects).
+        pooled = (self.ones_incumbent + self.ones_candidate) / (self.n_incumbent + self.n_candidate)
+        scale = self.tau * self.margin * max(pooled, self.min_rate)
         return scale * scale
 
     def half_width(self, level: float) -> float:
@@ -157,8 +160,6 @@ class CanaryComparison:
         d = self.difference
         if d - self.half_width(self.alpha) > 0.0:
             self.verdict = "worse"
-        elif d + self.half_width(self.beta) < self.margin * max(
-            self.incumbent_rate, self.min_rate
-        ):
+        elif d + self.half_width(self.beta) < self.margin * max(self.incumbent_rate, self.min_rate):
             self.verdict = "not_worse"
         return self.verdict

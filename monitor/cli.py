@@ -89,6 +89,12 @@ def main(log_format: str, log_level: str) -> None:
     default=None,
     help="Live status line [default: on when stderr is a terminal].",
 )
+@click.option(
+    "--labels",
+    "labels_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="JSONL of labels (contract section 2), replayed in time order with the samples.",
+)
 def run(
     source,
     policy_path,
@@ -102,6 +108,7 @@ def run(
     rate,
     batch_size,
     progress,
+    labels_path,
 ) -> None:
     """Run the embedded monitor over a source until it ends or is stopped."""
     from alerts.sinks import JsonlSink
@@ -138,6 +145,12 @@ def run(
     stop.install()
     dead_path = dead_letters_path or default_dead_letter_path(alerts_out)
     with ExitStack() as stack:
+        labels = ()
+        if labels_path:
+            from monitor.sources import read_lines
+
+            handle = stack.enter_context(open(labels_path, "rb"))
+            labels = read_lines(handle, Path(labels_path).name)
         sinks = [JsonlSink(alerts_out)] if alerts_out else []
         verdicts = stack.enter_context(open(verdicts_out, "wb")) if verdicts_out else None
         log.info(
@@ -156,6 +169,7 @@ def run(
             rate=rate,
             progress=Progress(enabled=progress),
             stop=stop,
+            labels=labels,
         )
     log.info(
         "stopped",
@@ -164,6 +178,7 @@ def run(
         dead_letters=stats.dead_letters,
         dead_letter_file=str(dead_path) if stats.dead_letters else None,
         alerts=stats.alerts,
+        labels=stats.labels,
         samples_per_s=round(stats.samples / stats.elapsed_s) if stats.elapsed_s else None,
         by_signal=stats.stopped_by_signal,
     )
@@ -245,6 +260,209 @@ def policy() -> None:
 def policy_show(policy_path: str | None) -> None:
     """Print the active policy as JSON, after validation."""
     click.echo(json.dumps(_policy(policy_path).to_dict(), indent=2))
+
+
+# -- issue 8: human review loop and posture reports ------------------------------------------
+
+
+def _utc(value: str | None, name: str):
+    """An RFC 3339 time from the command line (a time without an offset is UTC)."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        t = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an RFC 3339 time", param_hint=name) from None
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def _classify_fn(policy: Policy):
+    """The shipped classifiers, with upstream grader verdicts applied, for sample input."""
+
+    def classify(samples):
+        try:
+            from classifiers import Classifier
+            from monitor.pipeline import apply_grader
+        except ImportError as exc:
+            raise click.ClickException(
+                f"the input holds samples, but the classifiers cannot be loaded ({exc}): "
+                "pass verdicts (run --verdicts-out) with --samples instead"
+            ) from None
+        classifier = Classifier.bootstrap(policy.domain_names())
+        domains = frozenset(policy.domain_names())
+        verdicts = classifier.classify(samples)
+        return [
+            apply_grader(v, s.grader, domains, 0.15) if s.grader is not None else v
+            for s, v in zip(samples, verdicts, strict=True)
+        ]
+
+    return classify
+
+
+@main.command()
+@click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="JSONL of verdicts, of {\"sample\", \"verdict\"} records, or of samples "
+                   "(classified on the fly).")
+@click.option("--samples", type=click.Path(exists=True, dir_okay=False),
+              help="Samples to join verdicts with by sample_id (model, surface, time).")
+@click.option("--alerts", type=click.Path(exists=True, dir_okay=False),
+              help="Alert events JSONL (contract section 4).")
+@click.option("--labels", type=click.Path(exists=True, dir_okay=False),
+              help="Labels JSONL (contract section 2), adjudicator labels with source "
+                   "\"adjudicator\".")
+@click.option("--tasks", type=click.Path(exists=True, dir_okay=False),
+              help="Review tasks JSONL: marks the random slice used to correct rates.")
+@click.option("--gold", "gold_path", type=click.Path(dir_okay=False),
+              help="Gold-set file to calibrate labellers against.")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False))
+@click.option("--since", help="Start of the window (RFC 3339, inclusive; sample time).")
+@click.option("--until", help="End of the window (RFC 3339, exclusive; sample time).")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="HTML report (self-contained).")
+@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False),
+              help="Also a Markdown report; its figures go to <name>_figures/ beside it.")
+@click.option("--title", default="Deployment safety posture report", show_default=True)
+@click.option("--coverage-target", type=click.IntRange(min=1), default=30, show_default=True,
+              help="Labelled samples wanted per domain x outcome.")
+def report(input_path, samples, alerts, labels, tasks, gold_path, policy_path, since, until,
+           out_path, markdown_path, title, coverage_target) -> None:
+    """Write a posture report (HTML, optionally Markdown) for a window of traffic."""
+    from monitor.report import build_report, write_report
+    from monitor.report_inputs import load_inputs
+
+    policy = _policy(policy_path)
+    try:
+        inputs = load_inputs(
+            input_path, samples=samples, alerts=alerts, labels=labels, tasks=tasks,
+            since=_utc(since, "--since"), until=_utc(until, "--until"),
+            classify=_classify_fn(policy),
+        )
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {exc.filename}: {exc.strerror}") from None
+    if not inputs.records:
+        raise click.ClickException("no verdicts in the window: nothing to report")
+    built = build_report(inputs, policy, title=title, gold_path=gold_path,
+                         coverage_target=coverage_target)
+    write_report(built, out_path, markdown_path)
+    log.info("report", html=out_path, markdown=markdown_path, samples=len(inputs.records),
+             alerts=len(inputs.alerts), labels=len(inputs.labels), skipped=inputs.skipped)
+
+
+@main.group()
+def review() -> None:
+    """The human review loop: labelling tasks, agreement, gold set."""
+
+
+@review.command("tasks")
+@click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Verdicts (with --samples) or {\"sample\", \"verdict\"} records, in stream "
+                   "order.")
+@click.option("--samples", type=click.Path(exists=True, dir_okay=False))
+@click.option("--alerts", type=click.Path(exists=True, dir_okay=False),
+              help="Alert events: their evidence samples become tasks.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="Labelling tasks JSONL (one ReviewTask a line).")
+@click.option("--budget-per-hour", type=click.IntRange(min=1), default=60, show_default=True,
+              help="Tasks per hour of sample time.")
+@click.option("--random-share", type=click.FloatRange(0, 1), default=0.5, show_default=True)
+@click.option("--alert-share", type=click.FloatRange(0, 1), default=0.2, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False))
+def review_tasks(input_path, samples, alerts, out_path, budget_per_hour, random_share,
+                 alert_share, seed, policy_path) -> None:
+    """Select samples for human review within a budget and write them as labelling tasks."""
+    from monitor.contract import encode
+    from monitor.report_inputs import load_inputs
+    from monitor.review_queue import ReviewSelector, select_tasks
+
+    policy = _policy(policy_path)
+    inputs = load_inputs(input_path, samples=samples, alerts=alerts,
+                         classify=_classify_fn(policy), keep_samples=True)
+    if inputs.unjoined:
+        raise click.ClickException(
+            f"{inputs.unjoined} verdicts have no sample: tasks need the samples (--samples)"
+        )
+    try:
+        selector = ReviewSelector(budget_per_hour, random_share=random_share,
+                                  alert_share=alert_share, seed=seed, policy=policy)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    pairs = ((inputs.samples[r.sample_id], r.verdict) for r in inputs.records)
+    written = 0
+    with open(out_path, "wb") as out:
+        for task in select_tasks(pairs, inputs.alerts, selector):
+            out.write(encode(task) + b"\n")
+            written += 1
+    log.info("review tasks", tasks=written, out=out_path, capped=selector.capped or None)
+
+
+@review.command("gold")
+@click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--gold-set", "gold_path", required=True, type=click.Path(dir_okay=False),
+              help="Append-only gold file; created if absent.")
+@click.option("--min-raters", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Independent raters a field needs without an adjudicator.")
+@click.option("--note", default="", help="Why this version (kept in the file).")
+def review_gold(labels, gold_path, min_raters, note) -> None:
+    """Adjudicate labels and commit the settled items as a new gold-set version."""
+    from monitor.adjudication import adjudicate
+    from monitor.contract import decode_label
+    from monitor.gold_set import GoldSet, gold_items
+
+    parsed, bad = [], 0
+    with open(labels, "rb") as f:
+        for line in f:
+            if line.strip():
+                try:
+                    parsed.append(decode_label(line))
+                except ValueError:
+                    bad += 1
+    result = adjudicate(parsed, min_raters=min_raters)
+    store = GoldSet(gold_path)
+    before = store.head()
+    version = store.commit(gold_items(result.items.values(), min_raters=min_raters), note=note)
+    diff = store.diff(before, version)
+    click.echo(json.dumps({
+        "version": version, "parent": before, "items": len(store.items(version)),
+        "added": len(diff.added), "changed": len(diff.changed), "removed": len(diff.removed),
+        "adjudicator_queue": len(result.queue), "malformed_labels": bad,
+    }))
+
+
+@review.command("agreement")
+@click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False))
+def review_agreement(labels) -> None:
+    """Print inter-labeller agreement per domain and field as JSON lines."""
+    import dataclasses
+
+    from monitor.agreement import agreement_table
+    from monitor.contract import decode_label
+
+    parsed = []
+    with open(labels, "rb") as f:
+        for line in f:
+            if line.strip():
+                try:
+                    parsed.append(decode_label(line))
+                except ValueError:
+                    continue
+    for row in agreement_table(parsed):
+        click.echo(json.dumps(dataclasses.asdict(row)))
+
+
+@review.command("simulate")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory for samples, verdicts, alerts, tasks and labels JSONL.")
+@click.option("--samples", "n", type=click.IntRange(min=100), default=16_000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def review_simulate(out_dir, n, seed) -> None:
+    """Demo inputs for a report: demo traffic with simulated labellers (no real people)."""
+    from monitor.report_demo import write_demo_inputs
+
+    paths = write_demo_inputs(out_dir, samples=n, seed=seed)
+    click.echo(json.dumps({k: str(v) for k, v in paths.items()}))
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ compliances at realistic base rates. The script (see :class:`DemoScript`):
 2. Later ``atlas-mini-2026-02`` on ``api`` starts refusing allowed ``regulated_advice``
    requests (over-refusal).
 
-Every other segment keeps its posture. Samples carry no ``grader`` verdict: the monitor's own
-classifiers must see the incident. Deterministic for a given seed.
+Every other segment keeps its posture. A small share of samples carries an upstream
+``grader`` verdict, as production grader sampling does; the rest the monitor's own
+classifiers must judge, and they learn from the graded ones. Deterministic for a given seed.
 
 >>> from itertools import islice
 >>> first = list(islice(demo_samples(seed=7), 3))
@@ -28,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from monitor.contract import Message, Sample, ToolCall
+from monitor.contract import Grader, Message, Sample, ToolCall
 
 START = dt.datetime(2026, 11, 27, 0, 0, tzinfo=dt.UTC)
 
@@ -51,6 +52,9 @@ class DemoScript:
     refuse_allowed_rate_incident: float = 0.35
     #: Mean samples per second of traffic time (timestamps come from this, not the clock).
     samples_per_second: float = 40.0
+    #: Share of samples an upstream grader has judged (its verdict rides on the sample, and
+    #: the monitor learns from it), as production LLM-grader sampling does.
+    graded_share: float = 0.05
 
 
 MODELS = ("atlas-2026-03", "atlas-mini-2026-02")
@@ -313,7 +317,7 @@ class _Traffic:
         if surface == "agent" and rng.random() < 0.5:
             policy, request, calls = rng.choice(_AGENT_TASKS)
             request = _fill(rng, request)
-            refuse = rng.random() < (0.97 if policy == "disallowed" else 0.01)
+            refuse = rng.random() < (0.995 if policy == "disallowed" else 0.01)
             truth = Truth("agentic", policy, "refused" if refuse else "complied")
             if refuse:
                 return request, _fill(rng, rng.choice(_REFUSALS)), None, truth
@@ -413,6 +417,14 @@ def demo_with_truth(
             model = NEW_MODEL
         request, response, calls, truth = traffic.conversation(index, model, surface)
         seconds += rng.expovariate(script.samples_per_second)
+        grader = None
+        if rng.random() < script.graded_share:
+            grader = Grader(
+                domain=truth.domain,
+                request=truth.request,  # type: ignore[arg-type]
+                response=truth.response,  # type: ignore[arg-type]
+                harmful=truth.request == "disallowed" and truth.response == "complied",
+            )
         yield (
             Sample(
                 sample_id=f"demo-{index:07d}",
@@ -421,6 +433,7 @@ def demo_with_truth(
                 surface=surface,
                 messages=[system, Message("user", request), Message("assistant", response)],
                 tool_calls=calls,
+                grader=grader,
                 metadata={"source": "demo"},
             ),
             truth,

@@ -58,7 +58,7 @@ class DomainMix:
     ...         print(f"{mix.changed_category} {mix.direction} at {i}: "
     ...               f"{mix.baseline['cyber']:.3f} -> {mix.observed['cyber']:.3f}")
     ...         break
-    cyber up at 20301: 0.039 -> 0.103
+    cyber up at 20484: 0.040 -> 0.094
 
     References
     ----------

@@ -226,7 +226,7 @@ class Metrics:
                     child(self.intended_max, (key[0], metric)).set(rules.intended_max)
         self.segments.set(len(pipeline.segments))
         self.batch_size.observe(len(samples))
-        for verdict, grader in result.graded:
+        for verdict, grader in result.label_checks:
             self.observe_label(verdict, grader)
         self.last_batch.set(time.time())
         for listener in self.batch_listeners:

@@ -20,6 +20,7 @@ from typing import Protocol
 
 import msgspec
 
+from classifiers.label_join import LabelJoin
 from classifiers.outcome import outcome_of
 from monitor.contract import (
     AlertEvent,
@@ -31,6 +32,7 @@ from monitor.contract import (
     request_text,
     response_text,
 )
+from monitor.domain_mix import DomainMix
 from monitor.evidence import Exemplars
 from monitor.policy import NO_DOMAIN, Policy
 from monitor.posture import (
@@ -40,7 +42,14 @@ from monitor.posture import (
     PostureCounts,
     observations,
 )
-from monitor.rules import StreamRules, Transition
+from monitor.rollout import CanaryVerdict, Rollouts
+from monitor.rules import POSTURE_SHIFT, StreamRules, Transition
+
+#: Rule name of the alert a canary verdict of "worse" raises.
+CANARY = "canary"
+DOMAIN_MIX = "domain_mix"
+#: Segment key of a rule that does not split on a field.
+ANY = "*"
 
 #: Namespace of alert ids: uuid5 of the incident and the sample that caused the event, so a
 #: replay of the same stream gives the same ids.
@@ -56,6 +65,8 @@ class Classifier(Protocol):
 
     def learn(self, sample: Sample, label: Label | Grader) -> None: ...
 
+    def learn_many(self, samples: Sequence[Sample], labels: Sequence[Label | Grader]) -> None: ...
+
 
 SegmentKey = tuple[str, str, str]  # (domain, model, surface)
 
@@ -69,6 +80,8 @@ class SegmentState:
     exemplars: dict[str, Exemplars] = field(default_factory=dict)
     #: Open incidents by (rule, metric): their dedup keys.
     open_incidents: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: The request-domain mix detector, on (any domain, model, surface) states only.
+    mix: DomainMix | None = None
 
 
 @dataclass
@@ -77,51 +90,74 @@ class BatchResult:
     alerts: list[AlertEvent]
     #: Segments whose state this batch changed (for metrics exporters).
     touched: set[SegmentKey]
+    #: Canary verdicts of new model versions reached in this batch.
+    canaries: list[CanaryVerdict] = field(default_factory=list)
     #: The classifier's own verdict and the grader verdict that came with the sample, before
     #: the grader overrode it (for classifier accuracy metrics).
-    graded: list[tuple[Verdict, Grader]] = field(default_factory=list)
+    label_checks: list[tuple[Verdict, Grader]] = field(default_factory=list)
 
 
 class Pipeline:
     """Classify, apply upstream grader verdicts, track posture, run the rules, build alerts."""
 
-    def __init__(self, policy: Policy, classifier: Classifier, *, margin: float = 0.15) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        classifier: Classifier,
+        *,
+        margin: float = 0.15,
+        label_window: int = 20_000,
+    ) -> None:
         self.policy = policy
         self.classifier = classifier
         self.margin = margin
+        #: Recent samples kept so that delayed labels can find them (bounded).
+        self.labels = LabelJoin(classifier.learn, capacity=label_window)
         self.segments: dict[SegmentKey, SegmentState] = {}
         self._domains = frozenset(policy.domain_names())
+        self.rollouts = Rollouts()
+        #: Request-domain mix per (model, surface), when the policy watches it.
+        self.mixes: dict[tuple[str, str], SegmentState] = {}
+        self._watch_mix = DOMAIN_MIX in policy.defaults.detection.shift_metrics
         self.samples_seen = 0
 
     # -- the stream -----------------------------------------------------------------------
     def process(self, samples: Sequence[Sample]) -> BatchResult:
         """Judge a batch of samples (in stream order) and run every rule they touch."""
         verdicts = self.classifier.classify(samples)
-        alerts: list[AlertEvent] = []
-        touched: set[SegmentKey] = set()
-        graded: list[tuple[Verdict, Grader]] = []
+        result = BatchResult(verdicts, [], set())
+        graded: list[Sample] = []
         for i, (sample, verdict) in enumerate(zip(samples, verdicts, strict=True)):
             if sample.grader is not None:
-                graded.append((verdict, sample.grader))
+                result.label_checks.append((verdict, sample.grader))
                 verdict = apply_grader(verdict, sample.grader, self._domains, self.margin)
                 verdicts[i] = verdict
-                self.classifier.learn(sample, sample.grader)
+                graded.append(sample)
+            self.labels.add_sample(sample)
             key = (verdict.domain, sample.model, sample.surface)
-            touched.add(key)
-            alerts.extend(self._observe(key, sample, verdict))
+            result.touched.add(key)
+            self.rollouts.see(sample.model, sample.surface)
+            self._observe(key, sample, verdict, result)
+            if self._watch_mix:
+                self._observe_mix(sample, verdict, result)
+        # Test, then train: the batch was judged before its grader verdicts are learned.
+        if graded:
+            self.classifier.learn_many(graded, [s.grader for s in graded])
         self.samples_seen += len(samples)
-        return BatchResult(verdicts, alerts, touched, graded)
+        return result
 
-    def learn(self, sample: Sample, label: Label) -> None:
-        """Feed a human or gold label back to the classifier."""
-        self.classifier.learn(sample, label)
+    def add_label(self, label: Label) -> bool:
+        """A human, gold or red-team label: learned now if its sample is still held, else
+        when the sample arrives (True when applied now)."""
+        return self.labels.add_label(label)
 
-    def _observe(self, key: SegmentKey, sample: Sample, verdict: Verdict) -> list[AlertEvent]:
+    def _observe(
+        self, key: SegmentKey, sample: Sample, verdict: Verdict, result: BatchResult
+    ) -> None:
         state = self.segments.get(key)
         if state is None:
             state = self.segments[key] = SegmentState()
         state.counts.update(verdict)
-        alerts: list[AlertEvent] = []
         for metric, event in observations(verdict):
             rules = state.rules.get(metric)
             if rules is None:
@@ -134,14 +170,72 @@ class Pipeline:
             for transition in rules.update(event):
                 alert = self._alert(key, metric, transition, sample, state)
                 if alert is not None:
-                    alerts.append(alert)
-        return alerts
+                    result.alerts.append(alert)
+            for canary in self.rollouts.observe(*key, metric, event):
+                result.canaries.append(canary)
+                if canary.verdict == "worse":
+                    transition = Transition(
+                        CANARY,
+                        "firing",
+                        baseline=canary.incumbent_rate,
+                        observed=canary.candidate_rate,
+                        statistic=canary.statistic,
+                        threshold=None,
+                        window=canary.samples,
+                    )
+                    candidate_key = (canary.domain, canary.candidate, canary.surface)
+                    candidate = self.segments.get(candidate_key, state)
+                    alert = self._alert(candidate_key, metric, transition, sample, candidate)
+                    if alert is not None:
+                        result.alerts.append(alert)
+
+    def _observe_mix(self, sample: Sample, verdict: Verdict, result: BatchResult) -> None:
+        key = (ANY, sample.model, sample.surface)
+        state = self.mixes.get(key[1:])
+        if state is None:
+            state = self.mixes[key[1:]] = SegmentState()
+            detection = self.policy.defaults.detection
+            state.mix = DomainMix(
+                categories=self.policy.domain_names(),
+                arl=detection.arl,
+                warmup=detection.warmup,
+                two_sided=True,
+            )
+        exemplars = state.exemplars.get(verdict.domain)
+        if exemplars is None:
+            exemplars = state.exemplars[verdict.domain] = Exemplars()
+        exemplars.add(sample.sample_id, request_text(sample), response_text(sample))
+        mix = state.mix
+        if not mix.update(verdict.domain) or (POSTURE_SHIFT, DOMAIN_MIX) in state.open_incidents:
+            return
+        # An open mix incident stays open (the baseline re-learns); humans resolve it.
+        changed = mix.changed_category
+        transition = Transition(
+            POSTURE_SHIFT,
+            "firing",
+            baseline=mix.baseline.get(changed),
+            observed=mix.observed.get(changed),
+            statistic=mix.statistic,
+            threshold=mix.threshold,
+            window=mix.n,
+        )
+        state.exemplars[DOMAIN_MIX] = state.exemplars[changed]
+        alert = self._alert(key, DOMAIN_MIX, transition, sample, state)
+        if alert is not None:
+            alert.summary = (
+                f"request-domain mix of {sample.model}/{sample.surface} changed: {changed} "
+                f"{mix.direction} from {_pct(transition.baseline)} to {_pct(transition.observed)}"
+            )
+            result.alerts.append(alert)
 
     def _new_rules(self, domain: str, metric: str) -> StreamRules:
         intended_max = _intended_max(self.policy.domain(domain).intended_posture, metric)
         if domain == NO_DOMAIN and metric == UNDER_REFUSAL_RATE:
             intended_max = None  # nothing is disallowed outside the policy's domains
-        return StreamRules(self.policy.detection(domain), intended_max)
+        detection = self.policy.detection(domain)
+        return StreamRules(
+            detection, intended_max, watch_shift=metric in detection.shift_metrics
+        )
 
     # -- alert events ---------------------------------------------------------------------
     def _alert(
@@ -163,6 +257,7 @@ class Pipeline:
                 return None
         domain = self.policy.domain(key[0])
         segment = Segment(*key)
+        exemplars = state.exemplars.get(metric)
         links = {"runbook": domain.runbook_url} if domain.runbook_url else {}
         for name, template in self.policy.links.items():
             links[name] = template.format(domain=key[0], model=key[1], surface=key[2])
@@ -179,7 +274,7 @@ class Pipeline:
             intended_max=_intended_max(domain.intended_posture, metric),
             detected_at=sample.timestamp,
             detected_at_sample_id=sample.sample_id,
-            evidence=state.exemplars[metric].evidence(),
+            evidence=exemplars.evidence() if exemplars is not None else [],
             owners=list(domain.owners),
             runbook_url=domain.runbook_url,
             statistic=_round(transition.statistic),
@@ -241,6 +336,11 @@ def _round(value: float | None) -> float | None:
 
 def _summary(t: Transition, metric: str, segment: Segment) -> str:
     where = f"{segment.domain}/{segment.model}/{segment.surface}"
+    if t.rule == CANARY:
+        return (
+            f"new model version {segment.model} on {segment.surface}: {metric} in "
+            f"{segment.domain} is {_pct(t.observed)} against the incumbent's {_pct(t.baseline)}"
+        )
     if t.status == "resolved":
         return f"{t.rule} on {metric} of {where} resolved (now {_pct(t.observed)})"
     return f"{metric} of {where} is {_pct(t.observed)} (baseline {_pct(t.baseline)}): {t.rule}"

@@ -102,12 +102,16 @@ class PostureBreach:
         self._w2 = d * d * self._w2 + 1.0
         self._wx = d * self._wx + (1.0 if x else 0.0)
         if not self.active:
-            # The lower bound can only exceed the limit when the estimate does.
-            if self._wx > self.intended_max * self._w1 and self.n >= self.min_samples:
-                if self.lower_bound > self.intended_max:
-                    self.active = True
-                    self._inside = 0
-                    return "firing"
+            # The lower bound can only exceed the limit when the estimate does (checked
+            # first: it is the cheap test).
+            if (
+                self._wx > self.intended_max * self._w1
+                and self.n >= self.min_samples
+                and self.lower_bound > self.intended_max
+            ):
+                self.active = True
+                self._inside = 0
+                return "firing"
             return None
         if self.upper_bound <= self.intended_max:
             self._inside += 1

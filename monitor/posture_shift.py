@@ -21,28 +21,31 @@ DOWN_RATIOS: tuple[float, ...] = (0.65, 0.4)
 # ``arl * ARL_MULTIPLIER[n_charts]``; the charts watch the same stream, so their alarms are
 # strongly correlated and the combined ARL sits between arl * multiplier / n_charts and
 # arl * multiplier. The multipliers come from simulating the combined detector
-# (bench/bench_drift.py --calibrate) with a ~10% margin, so the measured ARL is >= arl.
+# (python -m bench.bench_drift --calibrate) with a margin, so the measured ARL is >= arl.
 ARL_MULTIPLIER: dict[int, float] = {4: 3.2, 6: 5.0}
 
+CAUTION = 1.0  # standard errors; with min_events=20 this keeps young streams in budget
 _BUCKETS_PER_NAT = 50  # the rate the charts are tuned to moves in 2% steps
 _MAX_RATE = 0.9
 _NEVER = 1 << 62
 
 
 class _Design:
-    """Increments and thresholds of all charts for one baseline rate (shared, immutable)."""
+    """Increments and thresholds of all charts (shared, immutable). Rise charts are tuned
+    to ``rate`` and fall charts to ``rate_down``: a little above and below the estimate
+    while it is young, the cautious side for each."""
 
-    __slots__ = ("a", "b", "h", "n_up", "rate")
+    __slots__ = ("a", "b", "h", "n_up", "rate", "rate_down")
 
-    def __init__(self, rate: float, cfg: _Config) -> None:
-        ratios = cfg.up + cfg.down
-        p1 = [odds_shift(rate, r) for r in ratios]
-        self.rate = rate
+    def __init__(self, rate: float, rate_down: float, cfg: _Config) -> None:
+        pairs = [(rate, r) for r in cfg.up] + [(rate_down, r) for r in cfg.down]
+        self.rate, self.rate_down = rate, rate_down
         self.n_up = len(cfg.up)
         # Log-likelihood ratio of one sample: a on a 1, b on a 0 (b < 0 for a rise chart).
-        self.a = tuple(math.log(q / rate) for q in p1)
-        self.b = tuple(math.log1p(-q) - math.log1p(-rate) for q in p1)
-        self.h = tuple(cfg.threshold(rate, r) for r in ratios)
+        p1 = [(p, odds_shift(p, r)) for p, r in pairs]
+        self.a = tuple(math.log(q / p) for p, q in p1)
+        self.b = tuple(math.log1p(-q) - math.log1p(-p) for p, q in p1)
+        self.h = tuple(cfg.threshold(p, r) for p, r in pairs)
 
 
 class _Config:
@@ -53,6 +56,8 @@ class _Config:
         arl: float,
         two_sided: bool,
         warmup: int,
+        min_events: int,
+        max_warmup: int,
         prior: tuple[float, float],
         caution: float,
         min_rate: float,
@@ -63,6 +68,8 @@ class _Config:
         self.up = UP_RATIOS
         self.down = DOWN_RATIOS if two_sided else ()
         self.warmup = warmup
+        self.min_events = min_events
+        self.max_warmup = max_warmup
         self.prior = prior
         self.caution = caution
         self.min_rate = min_rate
@@ -85,13 +92,25 @@ class _Config:
         h_hi = chart_threshold(hi, ratio, self.arl_each)
         return (1 - w) * h_lo + w * h_hi
 
-    def design(self, rate: float, exact: bool = False) -> _Design:
+    def design(self, rate: float, rate_down: float, exact: bool = False) -> _Design:
         rate = min(max(rate, self.min_rate), _MAX_RATE)
-        # Rates are bucketed (rounded up, the cautious side) so that detectors share designs.
-        key = rate if exact else math.ceil(math.log(rate) * _BUCKETS_PER_NAT)
+        rate_down = min(max(rate_down, self.min_rate), _MAX_RATE) if self.down else rate
+        if exact:
+            key: tuple = (rate, rate_down)
+        else:
+            # Bucketed (rounded to the cautious side) so that detectors share designs.
+            key = (
+                math.ceil(math.log(rate) * _BUCKETS_PER_NAT),
+                math.floor(math.log(rate_down) * _BUCKETS_PER_NAT),
+            )
         d = self._designs.get(key)
         if d is None:
-            d = _Design(rate if exact else math.exp(key / _BUCKETS_PER_NAT), self)
+            if exact:
+                d = _Design(rate, rate_down, self)
+            else:
+                d = _Design(*(math.exp(k / _BUCKETS_PER_NAT) for k in key), self)
+            if len(self._designs) > 4096:  # exact (given) baselines are unbounded in number
+                self._designs.clear()
             self._designs[key] = d
         return d
 
@@ -112,12 +131,15 @@ class PostureShift:
     chart's in-control average run length is computed exactly with the Brook–Evans Markov
     chain, and together the charts meet the target ``arl`` (samples between false alarms).
 
-    The baseline is learned in a warm-up of ``warmup`` samples under a Beta prior, then kept
-    up to date from stretches the charts judged in control (so a change in progress does not
-    leak into its own baseline). Until the estimate is precise the charts are tuned to a
-    slightly higher rate (``caution`` standard errors above it), which keeps a young stream
-    from raising false alarms. After an alarm the baseline is learned afresh from the new
-    regime (``relearn_after_alarm``). Rates below ``min_rate`` are watched as ``min_rate``.
+    The baseline is learned in a warm-up (``warmup`` samples and ``min_events`` events, at
+    most ``max_warmup`` samples) under a Beta prior, then kept up to date from the stretches
+    that end with every chart back at zero: a change the charts are tracking stays out of
+    its own baseline. Until the estimate is precise the rise charts are tuned to a slightly
+    higher rate and the fall charts to a lower one (``caution`` standard errors), which
+    keeps young streams within the false-alarm budget; the price is slower detection of
+    small shifts (1.5x) in a stream's first few dozen events. After an alarm the baseline
+    is learned afresh, seeded with the window that best explains the alarm
+    (``relearn_after_alarm``). Rates below ``min_rate`` are watched as ``min_rate``.
 
     Work per sample is a counter increment; the charts only move on a 1 (or when a fall
     chart is due), so ``update_many`` runs at tens of millions of samples a second.
@@ -131,6 +153,11 @@ class PostureShift:
         Also detect falls of the rate.
     warmup
         Samples used to learn the baseline before the detector may alarm.
+    min_events
+        Events (1s) the warm-up also needs, so that a rare rate is not guessed from a
+        handful of them...
+    max_warmup
+        ...unless the warm-up has lasted this many samples (a rate near zero).
     baseline
         A known baseline rate: skips the warm-up and keeps the baseline fixed.
     prior
@@ -157,7 +184,7 @@ class PostureShift:
     ...         print(f"{detector.direction} at {i}: {detector.baseline:.3f} -> "
     ...               f"{detector.observed:.3f}")
     ...         break
-    up at 20245: 0.019 -> 0.075
+    up at 20238: 0.019 -> 0.069
 
     References
     ----------
@@ -194,9 +221,11 @@ class PostureShift:
         arl: float = 1e5,
         two_sided: bool = False,
         warmup: int = 1000,
+        min_events: int = 20,
+        max_warmup: int = 20_000,
         baseline: float | None = None,
         prior: tuple[float, float] = (0.5, 0.5),
-        caution: float = 1.5,
+        caution: float = CAUTION,
         min_rate: float = 1e-3,
         baseline_window: float = 200_000,
         relearn_after_alarm: bool = True,
@@ -205,6 +234,8 @@ class PostureShift:
             float(arl),
             bool(two_sided),
             int(warmup),
+            int(min_events),
+            max(int(max_warmup), int(warmup)),
             tuple(prior),
             float(caution),
             float(min_rate),
@@ -222,14 +253,12 @@ class PostureShift:
         self._exo = [0] * k
         self._z = 0
         self._pn = self._po = 0
+        self._bn = self._bo = 0.0  # baseline evidence: samples, events
         if baseline is None:
-            self._bn = self._bo = 0.0
             self._design = None
             self._start_warmup()
         else:
-            self._bn, self._bo = 0.0, 0.0
-            self._design = self._cfg.design(float(baseline), exact=True)
-            self._bn, self._bo = 1.0, float(baseline)  # baseline reads back as given
+            self._design = self._cfg.design(float(baseline), float(baseline), exact=True)
             self._warm = 0
             self._restart_charts()
 
@@ -326,15 +355,26 @@ class PostureShift:
                 best, out = s / h, (s, h, self._exo[k] / exn if exn else 0.0)
         return out
 
-    def _start_warmup(self) -> None:
-        cfg = self._cfg
-        self._warm = cfg.warmup
+    def _warm_left(self) -> int:
+        """Samples until the warm-up may end (0: it ends now). It needs ``warmup`` samples
+        and ``min_events`` events, or ``max_warmup`` samples if events stay that rare."""
+        cfg, bn = self._cfg, self._bn
+        if bn >= cfg.max_warmup or (bn >= cfg.warmup and self._bo >= cfg.min_events):
+            return 0
+        return math.ceil((cfg.warmup if bn < cfg.warmup else cfg.max_warmup) - bn)
+
+    def _warm_step(self) -> None:
         self._z = 0
-        self._pn = self._po = 0
+        self._warm = self._warm_left()
         if self._warm <= 0:
             self._end_warmup()
         else:
             self._due = self._warm
+
+    def _start_warmup(self) -> None:
+        # Seeded samples (relearn) count towards the warm-up.
+        self._pn = self._po = 0
+        self._warm_step()
 
     def _end_warmup(self) -> None:
         self._warm = 0
@@ -350,7 +390,8 @@ class PostureShift:
         a, b = cfg.prior
         n = self._bn + a + b
         p = (self._bo + a) / n
-        self._design = cfg.design(p + cfg.caution * math.sqrt(p * (1.0 - p) / n))
+        se = cfg.caution * math.sqrt(p * (1.0 - p) / n)
+        self._design = cfg.design(p + se, p - se)
 
     def _restart_charts(self) -> None:
         k = len(self._s)
@@ -413,10 +454,9 @@ class PostureShift:
         return quiet
 
     def _on_due(self) -> bool:
-        if self._warm:  # the warm-up ends on this zero
+        if self._warm:  # a warm-up check point falls on this zero
             self._bn += self._z
-            self._z = 0
-            self._end_warmup()
+            self._warm_step()
             return False
         self._apply_zeros()
         d = self._design
@@ -427,16 +467,12 @@ class PostureShift:
         if self._warm:
             self._bn += self._z + 1
             self._bo += 1
-            self._warm -= self._z + 1
-            self._z = 0
-            if self._warm <= 0:
-                self._end_warmup()
-            else:
-                self._due = self._warm
+            self._warm_step()
             return False
         if self._apply_zeros() and not self._fixed:
             # Every chart is back at zero: the stretch since the last such moment was in
-            # control, so it joins the baseline (a change in progress never does).
+            # control, so it joins the baseline (a change in progress does not, until the
+            # charts give up on it).
             self._bn += self._pn
             self._bo += self._po
             self._pn = self._po = 0
@@ -470,15 +506,37 @@ class PostureShift:
 
     def _fire(self, k: int, direction: str) -> bool:
         d = self._design
-        n_ex = self._exn[k]
-        obs = self._exo[k] / n_ex if n_ex else 0.0
         self._fired = None
-        self._fired = (self.n, self._s[k], d.h[k], obs, self.baseline)
+        p0 = self.baseline
+        # Each chart's excursion (since it last left zero) is a candidate window for the new
+        # regime; the one with the largest generalised likelihood ratio against the baseline
+        # is the best estimate of where the change began and of the new rate.
+        best, ones, n_ex = -1.0, self._exo[k], self._exn[k]
+        rng = range(d.n_up) if direction == "up" else range(d.n_up, len(self._s))
+        for j in rng:
+            n, o = self._exn[j], self._exo[j]
+            if n and self._s[j] > 0.0:
+                glr = _bernoulli_glr(o, n, p0)
+                if glr > best:
+                    best, ones, n_ex = glr, o, n
+        obs = ones / n_ex if n_ex else 0.0
+        self._fired = (self.n, self._s[k], d.h[k], obs, p0)
         self.direction = direction
         self.alarms += 1
         if self._cfg.relearn and not self._fixed:
-            # The excursion that fired is the best evidence of the new regime.
-            self.relearn(ones=self._exo[k], samples=n_ex)
+            # That window is the best evidence of the new regime: it seeds the new baseline.
+            self.relearn(ones=ones, samples=n_ex)
         else:
             self._restart_charts()
         return True
+
+
+def _bernoulli_glr(ones: int, n: int, p0: float) -> float:
+    """Log-likelihood ratio of rate ones/n against p0 over n samples."""
+    p = ones / n
+    out = 0.0
+    if ones:
+        out += ones * math.log(p / p0)
+    if ones < n:
+        out += (n - ones) * math.log((1.0 - p) / (1.0 - p0))
+    return out

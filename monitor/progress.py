@@ -55,13 +55,18 @@ class Progress:
             return
         seg = alert.segment
         style = "bold red" if alert.status == "firing" else "bold green"
+        if alert.rule == "posture_breach":
+            numbers = f"observed {_pct(alert.observed)}, intended max {_pct(alert.intended_max)}"
+        elif alert.rule == "canary":
+            numbers = f"{_pct(alert.observed)} against the incumbent's {_pct(alert.baseline)}"
+        else:
+            numbers = f"baseline {_pct(alert.baseline)} -> observed {_pct(alert.observed)}"
         self._console.print(
             Text.assemble(
                 (f"{alert.status.upper():8}", style),
                 f" {alert.severity:8} {alert.rule} {alert.metric} ",
                 (f"{seg.domain}/{seg.model}/{seg.surface}", "bold"),
-                f"  observed {_pct(alert.observed)} baseline {_pct(alert.baseline)}"
-                f" max {_pct(alert.intended_max)}  at {alert.detected_at_sample_id}",
+                f"  {numbers}  at {alert.detected_at_sample_id} ({alert.detected_at:%H:%M:%S})",
             )
         )
 

@@ -45,11 +45,15 @@ class Transition:
 class StreamRules:
     """The rules of one posture stream; ``update(x)`` returns the transitions it caused."""
 
-    __slots__ = ("_detection", "breach", "intended_max", "shift", "shift_firing")
+    __slots__ = ("_detection", "breach", "intended_max", "shift", "shift_firing", "watch_shift")
 
-    def __init__(self, detection: Detection, intended_max: float | None = None) -> None:
+    def __init__(
+        self, detection: Detection, intended_max: float | None = None, *, watch_shift: bool = True
+    ) -> None:
         self._detection = detection
         self.intended_max = intended_max
+        #: False: the shift detector still tracks the rate (metrics) but raises no alert.
+        self.watch_shift = watch_shift
         self.shift = self._new_shift(two_sided=detection.two_sided)
         self.shift_firing: str | None = None  # direction of the open shift incident
         self.breach = (
@@ -66,7 +70,7 @@ class StreamRules:
     def update(self, x: bool) -> list[Transition]:
         out: list[Transition] = []
         shift = self.shift
-        if shift.update(x):
+        if shift.update(x) and self.watch_shift:
             out.extend(self._on_shift(shift))
         breach = self.breach
         if breach is not None:

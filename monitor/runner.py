@@ -9,6 +9,7 @@ everything held is flushed.
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,7 +21,7 @@ from typing import IO
 import structlog
 
 from alerts.sinks import AlertSink
-from monitor.contract import ContractError, Sample, decode_sample, encode
+from monitor.contract import ContractError, Label, Sample, decode_label, decode_sample, encode
 from monitor.dead_letters import DeadLetters
 from monitor.metrics import Metrics
 from monitor.pipeline import Pipeline
@@ -36,6 +37,7 @@ class RunStats:
     valid: int = 0
     dead_letters: int = 0
     alerts: int = 0
+    labels: int = 0
     elapsed_s: float = 0.0
     stopped_by_signal: bool = False
 
@@ -92,12 +94,14 @@ def run(
     rate: float = 0.0,
     progress: Progress | None = None,
     stop: StopFlag | None = None,
+    labels: Iterable[RawRecord] = (),
 ) -> RunStats:
     """Run until the source ends, ``max_samples`` are read, or ``stop`` is set."""
     stats = RunStats()
     stop = stop or StopFlag()
     progress = progress or Progress(enabled=False)
     started = time.perf_counter()
+    feedback = LabelFeed(labels, pipeline, dead_letters, metrics)
     stream: Iterator[Sample | RawRecord] = iter(records)
     if max_samples is not None:
         stream = islice(stream, max_samples)
@@ -108,6 +112,8 @@ def run(
                 break
             read_at = time.perf_counter()
             samples = decode_batch(batch, dead_letters, metrics)
+            if samples:
+                feedback.until(samples[-1].timestamp)
             result = pipeline.process(samples)
             done_at = time.perf_counter()
             stats.samples += len(batch)
@@ -119,7 +125,9 @@ def run(
                 stats.alerts += 1
                 for sink in alert_sinks:
                     sink.emit(alert)
-                progress.alert(alert)
+                if progress.enabled:
+                    progress.alert(alert)  # logs would tear the live display
+                    continue
                 log.warning(
                     "alert",
                     status=alert.status,
@@ -151,6 +159,9 @@ def run(
             )
             if rate > 0:
                 _throttle(started, stats.samples, rate)
+        if not stop.stopped:
+            feedback.until(None)  # labels later than the last sample still find theirs
+        stats.labels = feedback.applied
     finally:
         stats.stopped_by_signal = stop.stopped
         stats.elapsed_s = time.perf_counter() - started
@@ -161,6 +172,48 @@ def run(
         if verdicts_out is not None:
             verdicts_out.flush()
     return stats
+
+
+class LabelFeed:
+    """Replays labels in time order beside the samples: a label is given to the pipeline
+    once the stream has reached its timestamp (at once when it has none)."""
+
+    def __init__(
+        self,
+        records: Iterable[RawRecord],
+        pipeline: Pipeline,
+        dead_letters: DeadLetters,
+        metrics: Metrics | None,
+    ) -> None:
+        self._records = iter(records)
+        self._pipeline = pipeline
+        self._dead_letters = dead_letters
+        self._metrics = metrics
+        self._next: Label | None = None
+        self.applied = 0
+
+    def until(self, now: dt.datetime | None) -> None:
+        """Hand over every label up to ``now`` (all of them when ``now`` is None)."""
+        while True:
+            label = self._next or self._read()
+            if label is None:
+                return
+            if now is not None and label.timestamp is not None and label.timestamp > now:
+                self._next = label
+                return
+            self._next = None
+            self._pipeline.add_label(label)
+            self.applied += 1
+
+    def _read(self) -> Label | None:
+        for record in self._records:
+            try:
+                return decode_label(record.data)
+            except ContractError as exc:
+                kind = self._dead_letters.add(record.data, record.origin, str(exc))
+                if self._metrics is not None:
+                    self._metrics.dead_letter(kind)
+        return None
 
 
 def _throttle(started: float, samples: int, rate: float) -> None:

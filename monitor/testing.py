@@ -94,6 +94,9 @@ class FixedClassifier:
     def learn(self, sample: Sample, label: Label | Grader) -> None:
         self.learned.append((sample, label))
 
+    def learn_many(self, samples: Sequence[Sample], labels: Sequence[Label | Grader]) -> None:
+        self.learned.extend(zip(samples, labels, strict=True))
+
 
 class CapturingSink:
     """An alert sink that keeps every event it is given, in order."""

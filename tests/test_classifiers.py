@@ -91,7 +91,9 @@ def test_snapshot_rejects_garbage(tmp_path):
 def test_learning_flips_a_lookalike_within_a_bounded_number_of_labels(tmp_path):
     clf = Classifier.bootstrap(["cyber", "none"])
     stream = [
-        sample(f"s{i}", f"how to kill a stuck java thread{'?' * (i % 3)}", "Call interrupt() on it.")
+        sample(
+            f"s{i}", f"how to kill a stuck java thread{'?' * (i % 3)}", "Call interrupt() on it."
+        )
         for i in range(40)
     ]
     version = clf.version
@@ -118,3 +120,17 @@ def test_learning_from_grader_fields(clf, tmp_path):
     clf.learn(s, Grader(response="refused"))
     assert clf.classify([s])[0].response_scores["refused"] > before
     assert clf.version != version
+
+
+def test_shipped_snapshot_matches_the_gold_set():
+    # Rebuild with `python -m classifiers.gold.make_bootstrap` after editing the gold set.
+    from importlib import resources
+
+    from classifiers.classifier import SHIPPED_SNAPSHOT
+    from classifiers.gold import load_gold
+    from classifiers.snapshot import read_snapshot
+
+    clf = Classifier(load_policy().domain_names())
+    with resources.as_file(resources.files("classifiers.gold") / SHIPPED_SNAPSHOT) as path:
+        meta, _ = read_snapshot(path)
+    assert meta["base"] == clf._training_key(load_gold()), "stale shipped snapshot"

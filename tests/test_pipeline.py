@@ -96,3 +96,36 @@ def test_replaying_a_stream_gives_the_same_alerts():
 
     first = alerts()
     assert first and first == alerts()
+
+
+def test_domain_mix_fires_when_the_policy_watches_it():
+    policy = parse_policy(
+        "version: mix-1\ndefaults:\n  detection: {arl: 100000, "
+        "shift_metrics: [domain_mix]}\ndomains:\n  cyber: {}\n  illicit: {}\n"
+    )
+    rng = random.Random(5)
+
+    def stream(start: int, n: int, cyber_share: float):
+        for i in range(start, start + n):
+            domain = "cyber" if rng.random() < cyber_share else "none"
+            yield make_sample(f"s-{i}", seconds=i, grader=Grader(domain=domain))
+
+    pipeline = Pipeline(policy, FixedClassifier())
+    assert _run(pipeline, stream(0, 5000, 0.05)) == []
+    alerts = _run(pipeline, stream(5000, 3000, 0.20))
+    assert [(a.rule, a.metric) for a in alerts] == [("posture_shift", "domain_mix")]
+    mix = alerts[0]
+    assert (mix.segment.domain, mix.segment.model) == ("*", "model-a")
+    assert mix.baseline < 0.1 < mix.observed and "cyber" in mix.summary
+    assert 5000 <= int(mix.detected_at_sample_id.removeprefix("s-")) < 5500
+
+
+def test_unknown_shift_metric_is_a_policy_error():
+    import pytest
+
+    from monitor.policy import PolicyError
+
+    with pytest.raises(PolicyError, match="shift_metrics.0: unknown metric 'm2'"):
+        parse_policy(
+            "version: v\ndefaults:\n  detection:\n    shift_metrics: [m2]\ndomains:\n  cyber: {}\n"
+        )

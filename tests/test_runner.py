@@ -17,7 +17,7 @@ from monitor.metrics import Metrics, start_http_server
 from monitor.pipeline import Pipeline
 from monitor.policy import load_policy
 from monitor.runner import run
-from monitor.sources import open_source
+from monitor.sources import RawRecord, open_source
 from monitor.testing import CapturingSink, FixedClassifier, make_sample
 
 CLI = [sys.executable, "-m", "monitor.cli"]
@@ -27,17 +27,17 @@ def _valid(i: int) -> bytes:
     return encode(make_sample(f"ok-{i}", request=f"question {i}", response=f"answer {i}"))
 
 
-BAD_LINES = {
-    b"{broken json": "malformed",
-    b'{"sample_id": 5, "timestamp": "2026-01-01T00:00:00Z", "model": "m", "messages": []}': "Expected `str`",
-    b'{"sample_id": "x", "model": "m", "messages": []}': "timestamp",
-    b'{"sample_id": "nul\\u0000", "timestamp": "2026-01-01T00:00:00Z"}': "",
-    b'{"sample_id": "n\x00ul", "timestamp": "2026-01-01T00:00:00Z"}': "NUL",
+BAD_LINES = [
+    b"{broken json",
+    b'{"sample_id": 5, "timestamp": "2026-01-01T00:00:00Z", "model": "m", "messages": []}',
+    b'{"sample_id": "x", "model": "m", "messages": []}',
+    b'{"sample_id": "nul\\u0000", "timestamp": "2026-01-01T00:00:00Z"}',
+    b'{"sample_id": "n\x00ul", "timestamp": "2026-01-01T00:00:00Z"}',
     b'{"sample_id": "x", "timestamp": "2026-01-01T00:00:00Z", "model": "m", "messages": '
-    b'[{"role": "user", "content": "hi"}]}': "assistant",
-    b"\xff\xfe not utf-8": "",
-    b'"just a string"': "Expected `object`",
-}
+    b'[{"role": "user", "content": "hi"}]}',
+    b"\xff\xfe not utf-8",
+    b'"just a string"',
+]
 
 
 def _mixed_file(path: Path, n_valid: int = 40) -> tuple[list[str], int]:
@@ -251,3 +251,29 @@ def test_demo_run_catches_the_scripted_incidents_and_nothing_else(tmp_path):
     over = ("regulated_advice", "atlas-mini-2026-02", "api", "over_refusal_rate")
     assert incident in segments and over in segments
     assert segments <= {incident, over}, segments - {incident, over}
+
+
+def test_labels_are_replayed_in_time_order_and_bad_ones_dead_lettered(tmp_path):
+    samples = [make_sample(f"s-{i}", seconds=i) for i in range(600)]
+    labels = [
+        b'{"sample_id": "s-10", "source": "human", "response": "refused",'
+        b' "timestamp": "2026-01-01T00:00:20Z"}',
+        b'{"sample_id": "s-500", "source": "gold", "request": "disallowed",'
+        b' "timestamp": "2026-01-01T00:09:00Z"}',
+        b'{"sample_id": "s-1", "response": "refused"}',
+        b'{"sample_id": "s-599", "source": "human", "harmful": true,'
+        b' "timestamp": "2026-01-02T00:00:00Z"}',
+    ]
+    classifier = FixedClassifier()
+    stats = run(
+        samples,
+        Pipeline(load_policy(), classifier),
+        source_name="test",
+        dead_letters=DeadLetters(tmp_path / "dead.jsonl"),
+        labels=[RawRecord(line, f"labels:{i}") for i, line in enumerate(labels, 1)],
+    )
+    learned = [(s.sample_id, type(label).__name__) for s, label in classifier.learned]
+    assert learned == [("s-10", "Label"), ("s-500", "Label"), ("s-599", "Label")]
+    assert stats.labels == 3
+    dead = json.loads((tmp_path / "dead.jsonl").read_text())
+    assert dead["origin"] == "labels:3" and "source" in dead["reason"]

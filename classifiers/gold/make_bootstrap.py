@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from classifiers.gold import GOLD_FILE
+from classifiers.gold import GOLD_FILE, load_gold
 from classifiers.gold import _requests as rq
 from classifiers.gold import _responses as rs
 
@@ -64,6 +64,10 @@ def _join(parts: list[str]) -> str:
 def refusal(task: str, rng: random.Random) -> str:
     """One refusal in a randomly chosen style."""
     style = rng.random()
+    if style < 0.2:
+        pushback = rng.choice(rs.REFUSE_PUSHBACK if style < 0.1 else rs.REFUSE_MORAL)
+        facts = rng.sample(rs.COMPLY_LONG, k=rng.randint(0, 2)) if rng.random() < 0.4 else []
+        return _join([pushback, *facts, rng.choice(rs.REDIRECT)])
     if style < 0.5:
         apology = rng.choice(rs.APOLOGY)
         core = _fill(rng.choice(rs.REFUSE_CORE), task, rng)
@@ -92,32 +96,54 @@ def partial(task: str, rng: random.Random) -> str:
 def compliance(task: str, rng: random.Random, *, harmful: bool) -> str:
     """A compliant answer; ``harmful`` uses the operational (placeholder) step pool."""
     opener = _fill(rng.choice(rs.COMPLY_OPEN), task, rng)
+    if rng.random() < (0.5 if harmful else 0.25):
+        opener = _fill(rng.choice(rs.COMPLY_TOPIC), task, rng)
+    elif rng.random() < 0.2:
+        # Disclaims first, answers anyway: still a compliance.
+        opener = rng.choice(rs.HARMFUL_DISCLAIM if harmful else rs.COMPLY_DISCLAIM)
     shape = rng.random()
     if harmful:
         body = rng.sample(rs.HARMFUL_STEP, k=rng.randint(2, 5))
-    elif shape < 0.45:
+    elif shape < 0.15:
+        return rng.choice(rs.COMPLY_SHORT)
+    elif shape < 0.35:
+        body = rng.sample(rs.COMPLY_LONG, k=rng.randint(2, 6))
+    elif shape < 0.55:
         steps = rng.sample(rs.COMPLY_STEP, k=rng.randint(2, 5))
         body = [f"{i}. {s}" for i, s in enumerate(steps, 1)]
-    elif shape < 0.75:
-        body = rng.sample(rs.COMPLY_FACT, k=rng.randint(1, 3))
-    elif shape < 0.88:
+    elif shape < 0.78:
+        body = [*rng.sample(rs.COMPLY_FACT, k=rng.randint(1, 3)), rng.choice(rs.COMPLY_LONG)]
+    elif shape < 0.9:
         body = [rng.choice(rs.COMPLY_FACT), rng.choice(rs.COMPLY_CODE)]
     else:
         body = [rng.choice(rs.COMPLY_CREATIVE)]
+    close = rng.choice(rs.HARMFUL_CLOSE if harmful and rng.random() < 0.4 else rs.COMPLY_CLOSE)
     sep = "\n" if rng.random() < 0.5 else " "
-    return sep.join(p for p in [opener, *body, rng.choice(rs.COMPLY_CLOSE)] if p)
+    return sep.join(p for p in [opener, *body, close] if p)
+
+
+def definition(word: str, rng: random.Random) -> str:
+    """A compliant explanation of a harm word."""
+    parts = rng.sample(rs.DEFINITION, k=rng.randint(2, 4))
+    return " ".join(p.format(w=word, W=_cap(word)) for p in parts)
+
+
+def _respond(action: str, task: str, rng: random.Random, *, harmful: bool) -> str:
+    if action == "complied":
+        return compliance(task, rng, harmful=harmful)
+    return refusal(task, rng) if action == "refused" else partial(task, rng)
 
 
 def _calls(pool: list[tuple[str, dict]], rng: random.Random) -> list[dict[str, Any]]:
     return [{"name": n, "arguments": a} for n, a in rng.sample(pool, k=rng.randint(1, 2))]
 
 
-def _sample(n: int, request: str, response: str, grader: dict, rng, calls=None) -> dict:
+def _sample(request: str, response: str, grader: dict, rng, calls=None) -> dict:
     messages = [{"role": "user", "content": request}, {"role": "assistant", "content": response}]
     if rng.random() < 0.25 or calls:
         messages.insert(0, {"role": "system", "content": rng.choice(_SYSTEM)})
     item: dict[str, Any] = {
-        "sample_id": f"gold-{n:05d}",
+        "sample_id": "",
         "timestamp": "2026-11-01T00:00:00Z",
         "model": "gold",
         "surface": "agent" if calls is not None else "chat",
@@ -129,7 +155,22 @@ def _sample(n: int, request: str, response: str, grader: dict, rng, calls=None) 
     return item
 
 
-def _tasks() -> Iterator[tuple[str, str, str]]:
+def _statements(rng: random.Random) -> Iterator[dict]:
+    """Harmful and benign statements (the user asks nothing, or only to continue them)."""
+    rows = [(d, "disallowed", s) for d, items in rq.STATEMENTS.items() for s in items]
+    rows += [("none", "allowed", s) for s in rq.BENIGN_STATEMENTS]
+    for domain, policy, text in rows:
+        for frame in rng.sample(rq.STATEMENT_FRAMES, k=4):
+            request = frame.format(s=text, S=_cap(text))
+            kind = "disallowed" if policy == "disallowed" else "lookalike"
+            action = rng.choices(("complied", "refused", "partial"), weights=_MIX[kind])[0]
+            response = _respond(action, "continue this", rng, harmful=policy == "disallowed")
+            harmful = action == "complied" and policy == "disallowed"
+            grader = {"domain": domain, "request": policy, "response": action, "harmful": harmful}
+            yield _sample(request, response, grader, rng)
+
+
+def _tasks(rng: random.Random) -> Iterator[tuple[str, str, str]]:
     """(domain, kind, task) for every task; look-alikes and plain tasks are domain ``none``."""
     for domain, kinds in rq.DOMAINS.items():
         for kind, tasks in kinds.items():
@@ -137,13 +178,38 @@ def _tasks() -> Iterator[tuple[str, str, str]]:
                 yield ("none" if kind == "lookalike" else domain), kind, task
     for task in rq.NONE_TASKS:
         yield "none", "lookalike", task
+    for verb, objects in rq.VERB_OBJECTS.items():
+        domain = "harassment" if verb == "stalk" else "violence"
+        for person in rng.sample(rq.PEOPLE, k=3):
+            yield domain, "disallowed", f"{verb} {person}"
+        for thing in objects:
+            yield "none", "lookalike", f"{verb} {thing}"
+
+
+def _safe_contexts(rng: random.Random) -> Iterator[dict]:
+    """Harm words in harmless framings (definitions, history, games, fiction): allowed."""
+    verbs = list(rq.VERB_OBJECTS)
+    for word in rq.HARM_WORDS:
+        for frame in rng.sample(rq.SAFE_CONTEXTS, k=3):
+            request = frame.format(w=word, v=rng.choice(verbs))
+            action = rng.choices(("complied", "refused", "partial"), weights=_MIX["allowed"])[0]
+            if action == "complied" and rng.random() < 0.7:
+                response = definition(word, rng)
+            else:
+                response = _respond(action, f"explain {word}", rng, harmful=False)
+            grader = {"domain": "none", "request": "allowed", "response": action, "harmful": False}
+            yield _sample(request, response, grader, rng)
 
 
 def generate(seed: int = SEED) -> Iterator[dict]:
-    """Every gold sample as a JSON-ready dict, in a fixed order."""
-    rng = random.Random(seed)
-    n = 0
-    for domain, kind, task in _tasks():
+    """Every gold sample as a JSON-ready dict, in a fixed order, with ids ``gold-00000``..."""
+    for n, item in enumerate(_generate(random.Random(seed))):
+        item["sample_id"] = f"gold-{n:05d}"
+        yield item
+
+
+def _generate(rng: random.Random) -> Iterator[dict]:
+    for domain, kind, task in _tasks(rng):
         policy = "allowed" if kind == "lookalike" else kind
         agentic = domain == "agentic" and kind != "lookalike"
         for frame in rng.sample(rq.FRAMES, k=PER_TASK):
@@ -161,15 +227,12 @@ def generate(seed: int = SEED) -> Iterator[dict]:
                     calls, response = [], rng.choice([*rs.AGENT_REFUSE, refusal(task, rng)])
                 else:
                     calls, response = [], partial(task, rng)
-            elif action == "complied":
-                response = compliance(task, rng, harmful=harmful)
-            elif action == "refused":
-                response = refusal(task, rng)
             else:
-                response = partial(task, rng)
+                response = _respond(action, task, rng, harmful=harmful)
             grader = {"domain": domain, "request": policy, "response": action, "harmful": harmful}
-            yield _sample(n, request, response, grader, rng, calls)
-            n += 1
+            yield _sample(request, response, grader, rng, calls)
+    yield from _statements(rng)
+    yield from _safe_contexts(rng)
 
 
 def main() -> None:
@@ -180,6 +243,14 @@ def main() -> None:
     tmp.write_bytes(b"\n".join(lines) + b"\n")
     tmp.replace(out)
     print(f"wrote {len(lines)} samples to {out}")
+    # The trained state ships too, so that Classifier.bootstrap() loads instead of training.
+    from classifiers.classifier import SHIPPED_SNAPSHOT, Classifier
+    from monitor.policy import load_policy
+
+    clf = Classifier(load_policy().domain_names())
+    clf.fit(load_gold())
+    clf.save(out.with_name(SHIPPED_SNAPSHOT))
+    print(f"wrote the trained state ({clf.version}) to {out.with_name(SHIPPED_SNAPSHOT)}")
 
 
 if __name__ == "__main__":
