@@ -121,7 +121,8 @@ def run(
     from alerts.config import ConfigError
     from alerts.factory import build_alert_sink
     from monitor.dead_letters import DeadLetters
-    from monitor.metrics import Metrics, start_http_server
+    from monitor.health import Health, serve
+    from monitor.metrics import Metrics
     from monitor.progress import Progress
     from monitor.runner import StopFlag, default_dead_letter_path
     from monitor.runner import run as run_stream
@@ -132,13 +133,22 @@ def run(
         records = open_source(source, seed=seed)
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
-    pipeline = _pipeline(policy)
     metrics = Metrics()
-    metrics.policy.info({"name": policy.name, "version": policy.version})
-    metrics.classifier.info({"version": pipeline.classifier.version})
+    health = Health()
+    metrics.batch_listeners.append(health.beat)
+    # Serve before the classifier loads, so probes answer (not ready) while it does.
     if metrics_port:
-        start_http_server(metrics_port, metrics.registry, addr=metrics_addr)
-        log.info("metrics", url=f"http://{metrics_addr}:{metrics_port}/metrics")
+        serve(metrics_port, metrics.registry, health, addr=metrics_addr)
+        log.info(
+            "metrics",
+            url=f"http://{metrics_addr}:{metrics_port}/metrics",
+            probes=["/healthz", "/readyz"],
+        )
+    metrics.policy.info({"name": policy.name, "version": policy.version})
+    health.loaded("policy")
+    pipeline = _pipeline(policy)
+    metrics.classifier.info({"version": pipeline.classifier.version})
+    health.loaded("classifier")
     stop = StopFlag()
     stop.install()
     dead_path = dead_letters_path or default_dead_letter_path(alerts_out)
