@@ -193,20 +193,25 @@ def deep_size(obj: object) -> int:
 
 
 def speed(rng: np.random.Generator) -> None:
+    """ns per update, best of 3 (the machine is shared): update_many on batches of 65,536
+    samples (going on past alarms, as a pipeline would) and update() one sample at a time."""
     xs = rng.random(4_000_000) < 0.02
-    det = PostureShift(baseline=0.02)
-    t = time.perf_counter()
-    off = 0
-    while (i := det.update_many(xs[off:])) is not None:  # go on past (false) alarms
-        off += i + 1
-    batch = (time.perf_counter() - t) / len(xs) * 1e9
     ys = xs[:500_000].tolist()
-    det = PostureShift(baseline=0.02)
-    upd = det.update
-    t = time.perf_counter()
-    for x in ys:
-        upd(x)
-    single = (time.perf_counter() - t) / len(ys) * 1e9
+    batch = single = math.inf
+    for _ in range(3):
+        det = PostureShift(baseline=0.02)
+        t = time.perf_counter()
+        for start in range(0, len(xs), 1 << 16):
+            chunk, off = xs[start : start + (1 << 16)], 0
+            while (i := det.update_many(chunk[off:])) is not None:
+                off += i + 1
+        batch = min(batch, (time.perf_counter() - t) / len(xs) * 1e9)
+        det = PostureShift(baseline=0.02)
+        upd = det.update
+        t = time.perf_counter()
+        for x in ys:
+            upd(x)
+        single = min(single, (time.perf_counter() - t) / len(ys) * 1e9)
     det2 = PostureShift(two_sided=True)
     det2.update_many(xs[:100_000])
     out("\nspeed and size (p0 = 0.02, one core)")
