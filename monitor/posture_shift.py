@@ -332,8 +332,9 @@ class PostureShift:
 
     @property
     def observed(self) -> float:
-        """Rate since the leading chart last left zero (the change's rate estimate at an
-        alarm); the baseline when no chart is active."""
+        """Recent rate: since the leading chart last left zero, or the baseline when no
+        chart is active. On the alarm sample: the rate over the window that best explains
+        the alarm (largest likelihood ratio among the charts' current excursions)."""
         return self._lead()[2]
 
     # -- internals -------------------------------------------------------------------------
