@@ -347,11 +347,11 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     out(
-        "\n3. PostureShift learning its baseline (PostureShift(), warm-up 1000, as the"
-        " pipeline builds it)"
+        "\n3. PostureShift learning its baseline (PostureShift(), warm-up >= 1000 samples"
+        " and 20 events, as the pipeline builds it)"
     )
     out(
-        "   ARL: restarts with a fresh baseline after each alarm, warm-ups included;"
+        "   ARL: relearns after each alarm as in the pipeline, warm-ups included;"
         " delays after 5k and 20k samples from a fresh detector"
     )
     out(
