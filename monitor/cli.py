@@ -44,7 +44,9 @@ def main(log_format: str, log_level: str) -> None:
 
 
 @main.command()
-@click.option("--source", default="demo", show_default=True, help="demo | jsonl:PATH | - (stdin).")
+@click.option(
+    "--source", default="demo", show_default=True, help="demo | jsonl:PATH | - (stdin) | kafka."
+)
 @click.option(
     "--policy",
     "policy_path",
@@ -128,6 +130,16 @@ def run(
     from monitor.runner import run as run_stream
     from monitor.sources import SourceError, open_source
 
+    if source == "kafka":  # the monitor as a worker of a consumer group (streams/)
+        from streams.cli import run_worker
+
+        run_worker(
+            policy_path=policy_path,
+            metrics_port=metrics_port,
+            metrics_addr=metrics_addr,
+            batch_size=batch_size,
+        )
+        return
     policy = _policy(policy_path)
     try:
         records = open_source(source, seed=seed)
@@ -599,6 +611,16 @@ def review_simulate(out_dir, n, seed) -> None:
     paths = write_demo_inputs(out_dir, samples=n, seed=seed)
     click.echo(json.dumps({k: str(v) for k, v in paths.items()}))
 
+
+def _add_streams_commands() -> None:
+    # Kafka commands live in streams/ (worker, replay, topics); kafka is imported lazily.
+    from streams.cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_streams_commands()
 
 if __name__ == "__main__":
     main()
