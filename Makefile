@@ -42,6 +42,9 @@ test: $(STAMP) system-deps
 bench: $(STAMP)
 	$(PY) -m bench
 
+bench-drift: $(STAMP)
+	$(PY) -m bench.bench_drift
+
 eval: $(STAMP)
 	$(PY) -m bench.eval_classifiers
 

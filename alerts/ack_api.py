@@ -3,7 +3,8 @@
 ``POST /v1/alerts/<dedup_key>/ack`` with ``Authorization: Bearer <token>`` and an optional
 JSON body ``{"by": "alice"}`` acknowledges a firing incident (200; 409 if it is not
 firing). ``GET /v1/alerts`` lists active incidents. ``POST /v1/silences`` with
-``{"matchers": {...}, "duration_s": 3600, "comment": "..."}`` adds a silence.
+``{"matchers": {...}, "duration_s": 3600, "comment": "..."}`` adds a silence (a planned
+rollout, say); ``POST /v1/silences/<id>/expire`` ends it early.
 
 The token comes from the environment (the policy's ``alerting.ack.token_env``, default
 ``SAFETY_MONITOR_ACK_TOKEN``) and is compared in constant time. No token configured, no
@@ -24,6 +25,8 @@ from typing import Any
 import structlog
 
 from alerts.router import AlertRouter
+
+__all__ = ["AckServer"]
 
 _log = structlog.get_logger("alerts.ack_api")
 _MAX_BODY = 64 * 1024
@@ -115,6 +118,12 @@ class AckServer:
                         self._reply(200, {"acknowledged": parts[2], "by": by})
                     else:
                         self._reply(409, {"error": "no firing incident with that dedup_key"})
+                    return
+                if len(parts) == 4 and parts[:2] == ["v1", "silences"] and parts[3] == "expire":
+                    if server.router.expire_silence(parts[2]):
+                        self._reply(200, {"expired": parts[2]})
+                    else:
+                        self._reply(404, {"error": "no silence with that id"})
                     return
                 if parts == ["v1", "silences"]:
                     try:

@@ -9,6 +9,8 @@ reopens it for twice as long (capped at 16x).
 
 from __future__ import annotations
 
+__all__ = ["CircuitBreaker"]
+
 
 class CircuitBreaker:
     def __init__(self, failures: int = 5, reset_s: float = 30.0) -> None:

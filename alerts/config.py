@@ -124,6 +124,8 @@ _SECRET_KEYS = {
     "bearer_token": "bearer_token_env",
 }
 
+_SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"}
+
 # Defaults per type: (group_wait_s, group_interval_s, repeat_interval_s, max_batch).
 # Alertmanager groups by itself and needs alerts re-sent while active; PagerDuty
 # re-notifies by itself (its own escalation policies): no repeats from us.
@@ -250,6 +252,12 @@ def load_receivers(policy: Policy, env: Mapping[str, str]) -> dict[str, Receiver
             value = getattr(cfg, key)
             if value and not value.startswith(("http://", "https://")):
                 raise ConfigError(f"{_where(policy, 'receivers', name, key)}: not an http(s) URL")
+        for header in cfg.headers or {}:
+            if header.lower() in _SECRET_HEADERS or "token" in header.lower():
+                raise ConfigError(
+                    f"{_where(policy, 'receivers', name, 'headers', header)}: credentials never "
+                    "go in the policy; use `bearer_token_env` or `secret_env`"
+                )
         for field in cfg.__struct_fields__:
             if field.endswith("_env") and (value := getattr(cfg, field)):
                 if not _ENV_NAME.match(value):

@@ -23,6 +23,8 @@ from alerts.outbox import Notification, Outbox
 from alerts.ratelimit import TokenBucket
 from alerts.receivers.base import Receiver, SendResult
 
+__all__ = ["ReceiverWorker", "backoff"]
+
 _log = structlog.get_logger("alerts.delivery")
 
 #: Called with a notification that cannot be delivered and why; returns the state to record.

@@ -19,6 +19,8 @@ from alerts.sinks import AlertSink, JsonlSink
 from monitor.contract import AlertEvent
 from monitor.policy import Policy
 
+__all__ = ["DEFAULT_OUTBOX", "build_alert_sink"]
+
 _log = structlog.get_logger("alerts.factory")
 
 #: Where the outbox goes when neither ``outbox_path`` nor ``--alerts-out`` says.
@@ -65,8 +67,8 @@ def build_alert_sink(
 
     - no ``receivers`` in the policy: a :class:`JsonlSink` on ``alerts_out`` (or a no-op);
     - receivers: an :class:`AlertRouter` whose outbox is ``outbox_path`` (default: beside
-      ``alerts_out``, else ``.state/alerts-outbox.db``), journaling alert, escalation,
-      acknowledgement and dead-letter events to ``alerts_out`` when given.
+      ``alerts_out``, else ``.state/alerts-outbox.db``), journaling alert events and
+      escalation events (contract section 4) to ``alerts_out`` when given.
 
     Raises :class:`alerts.config.ConfigError` for an invalid receivers section or a missing
     environment variable: fail at start, not at the first page.

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from alerts.config import InhibitRule
 from alerts.matching import matches
 
+__all__ = ["inhibited"]
+
 
 def inhibited(
     labels: Mapping[str, str],

@@ -41,6 +41,8 @@ from alerts.routing import RoutingTable, alert_labels, iso
 from alerts.silences import Silence, suppression_reason
 from monitor.contract import AlertEvent
 
+__all__ = ["AckEvent", "EscalationEvent", "Lifecycle"]
+
 _log = structlog.get_logger("alerts.lifecycle")
 
 
@@ -96,7 +98,15 @@ class Lifecycle:
         """Apply a firing or resolved event; True if it changed what receivers are told."""
         labels = alert_labels(event)
         self._metrics.events.labels(event.status, event.rule, event.severity).inc()
-        with self._outbox.transaction() as tx:
+        # A refresh of an incident already firing changes no state a receiver depends on:
+        # no fsync for it (a new incident, a severity change and a resolve get one).
+        current = self._active.get(event.dedup_key)
+        refresh = (
+            event.status == "firing"
+            and current is not None
+            and current.get("severity") == event.severity
+        )
+        with self._outbox.transaction(durable=not refresh) as tx:
             self._outbox.append_event(tx, event.status, event.dedup_key, now, event)
             inc = self._outbox.incident(tx, event.dedup_key)
             if event.status == "firing":
@@ -155,7 +165,7 @@ class Lifecycle:
 
     def tick(self, now: float) -> None:
         """Repeats, escalations, expired mutes; called periodically."""
-        with self._outbox.transaction() as tx:
+        with self._outbox.transaction(durable=False) as tx:
             self._evaluate_all(tx, now)
         self._flush_records()
 
@@ -354,8 +364,10 @@ class Lifecycle:
             or not self._receivers[target].accepts(n.kind)
         ):
             return "dead", None
-        if n.kind == "resolve" and target in self._outbox.notified(tx, n.dedup_key, n.epoch):
-            return "failed_over", None  # told about the trigger: it gets its own resolve
+        if n.kind != "ack" and target in self._outbox.notified(tx, n.dedup_key, n.epoch):
+            # The fallback already knows this incident (routed there directly, or an earlier
+            # failover): it gets its own repeats and resolve; a copy would be a duplicate.
+            return "failed_over", None
         kind_at = f"{n.kind}@{n.origin or n.receiver}"
         return "failed_over", msgspec.structs.replace(
             n,

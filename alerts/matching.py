@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+__all__ = ["matches"]
+
 
 def matches(matchers: Mapping[str, str | list[str]], labels: Mapping[str, str]) -> bool:
     """True if every matcher holds for ``labels`` (an empty matcher set matches all)."""

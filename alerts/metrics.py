@@ -11,6 +11,8 @@ import weakref
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
+__all__ = ["AlertMetrics", "metrics_for"]
+
 
 class AlertMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:

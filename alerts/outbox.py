@@ -150,6 +150,7 @@ class Outbox:
             )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={self._synchronous}")
+            self._local.sync = self._synchronous
             conn.execute("PRAGMA busy_timeout=30000")
             self._local.conn = conn
             with self._conns_lock:
@@ -157,8 +158,17 @@ class Outbox:
         return conn
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """A write transaction. ``durable`` commits with the configured ``synchronous``
+        (fsync: new alerts, acknowledgements, silences); ``durable=False`` commits with
+        ``NORMAL`` (no fsync in WAL mode; survives a process crash) for bookkeeping that is
+        safe to redo: delivery state (a lost "delivered" mark means one resend with the same
+        idempotency key) and tick results (recomputed from the state on the next tick)."""
         conn = self._conn()
+        level = self._synchronous if durable else "NORMAL"
+        if getattr(self._local, "sync", None) != level:
+            conn.execute(f"PRAGMA synchronous={level}")
+            self._local.sync = level
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
@@ -344,7 +354,7 @@ class Outbox:
         return row[0] if row else None
 
     def mark_delivered(self, batch: list[Notification], now: float) -> None:
-        with self.transaction() as tx:
+        with self.transaction(durable=False) as tx:
             tx.executemany(
                 "UPDATE deliveries SET state='delivered', delivered_at=?, attempts=attempts+1, "
                 "last_error=NULL WHERE id=? AND state='pending'",
@@ -357,7 +367,7 @@ class Outbox:
                 )
 
     def mark_retry(self, batch: list[Notification], next_at: float, error: str) -> None:
-        with self.transaction() as tx:
+        with self.transaction(durable=False) as tx:
             tx.executemany(
                 "UPDATE deliveries SET attempts=attempts+1, next_at=?, last_error=? "
                 "WHERE id=? AND state='pending'",
@@ -397,11 +407,27 @@ class Outbox:
                     )
 
     def skip(self, n: Notification, reason: str, now: float) -> None:
-        with self.transaction() as tx:
+        with self.transaction(durable=False) as tx:
             tx.execute(
                 "UPDATE deliveries SET state='skipped', delivered_at=?, last_error=? WHERE id=?",
                 (now, reason, n.id),
             )
+
+    def orphan(self, receivers: set[str], now: float) -> int:
+        """Dead-letter pending work for receivers no longer configured (policy changed)."""
+        with self.transaction(durable=False) as tx:
+            rows = tx.execute(
+                "SELECT DISTINCT receiver FROM deliveries WHERE state='pending'"
+            ).fetchall()
+            gone = [r for (r,) in rows if r not in receivers]
+            n = 0
+            for receiver in gone:
+                n += tx.execute(
+                    "UPDATE deliveries SET state='dead', last_error=?, delivered_at=? "
+                    "WHERE receiver=? AND state='pending'",
+                    ("receiver no longer in the policy", now, receiver),
+                ).rowcount
+        return n
 
     def counts(self) -> dict[tuple[str, str], int]:
         rows = (
@@ -450,7 +476,7 @@ class Outbox:
         """Forget what finished before ``before``: delivered/skipped/failed-over notifications,
         journal events, and who-was-told rows of long-resolved incidents. Dead letters,
         pending work and incident rows (their epochs keep idempotency keys unique) stay."""
-        with self.transaction() as tx:
+        with self.transaction(durable=False) as tx:
             n = tx.execute(
                 "DELETE FROM deliveries WHERE state IN ('delivered', 'skipped', 'failed_over') "
                 "AND COALESCE(delivered_at, created_at) < ?",
@@ -524,7 +550,7 @@ class Outbox:
         return row[0] if row else None
 
     def set_ref(self, receiver: str, dedup_key: str, epoch: int, ref: str) -> None:
-        with self.transaction() as tx:
+        with self.transaction(durable=False) as tx:
             tx.execute(
                 "INSERT OR REPLACE INTO refs(receiver, dedup_key, epoch, ref) VALUES (?,?,?,?)",
                 (receiver, dedup_key, epoch, ref),

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+__all__ = ["TokenBucket"]
+
 
 class TokenBucket:
     def __init__(self, per_minute: float, burst: int | None = None) -> None:

@@ -79,12 +79,13 @@ def _ipv6_ok(m: re.Match[str], text: str) -> bool:
     return True
 
 
-_VERSION_CONTEXT = re.compile(r"(?:\bv|version|ver\.?|release|build)\s*$", re.I)
+_VERSION_CONTEXT = re.compile(r"\b(?:v|version|ver\.?|release|build)\s*$", re.I)
+_VERSION_SUFFIX = re.compile(r"[-+](?:alpha|beta|rc|dev|pre|post|snapshot|final)", re.I)
 
 
 def _ipv4_ok(m: re.Match[str], text: str) -> bool:
     before = text[max(0, m.start() - 12) : m.start()]
-    return not _VERSION_CONTEXT.search(before)
+    return not _VERSION_CONTEXT.search(before) and not _VERSION_SUFFIX.match(text, m.end())
 
 
 def _phone_ok(m: re.Match[str], text: str) -> bool:
@@ -203,7 +204,7 @@ _RULES: list[tuple[str, re.Pattern[str], _Check | None, int]] = [
     ),
     (
         "phone",
-        re.compile(r"(?<![\w.-])0\d{2,4}[ -]?\d{3}[ -]?\d{3,4}(?![\w.-]?\d)"),
+        re.compile(r"(?<![\w.-])0\d{2,4}[ -]?\d{3,4}[ -]?\d{3,4}(?![\w.-]?\d)"),
         _phone_ok,
         0,
     ),

@@ -16,6 +16,7 @@ them through the durable outbox.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import random
 import threading
@@ -40,6 +41,8 @@ from alerts.sinks import redact_event
 from monitor.contract import AlertEvent
 from monitor.policy import Policy
 
+__all__ = ["AckMessage", "AlertRouter", "DeadLetter", "OutboxInUse"]
+
 _log = structlog.get_logger("alerts.router")
 
 
@@ -55,7 +58,7 @@ _ack_decoder = msgspec.json.Decoder(AckMessage)
 
 
 class DeadLetter(msgspec.Struct, frozen=True):
-    """A notification that neither its receiver nor a fallback could take (journaled)."""
+    """A notification that neither its receiver nor a fallback could take."""
 
     kind: str
     receiver: str
@@ -63,6 +66,28 @@ class DeadLetter(msgspec.Struct, frozen=True):
     dedup_key: str
     error: str
     alert: AlertEvent
+
+
+class OutboxInUse(RuntimeError):
+    """Another router (this process or another) already delivers from this outbox."""
+
+
+def _lock_outbox(path: str | Path) -> int | None:
+    """An exclusive ``flock`` on ``<outbox>.lock`` for the router's lifetime: two routers on
+    one outbox would both send the same rows. Released by close() or by process death."""
+    if str(path) == ":memory:":
+        return None
+    lock_path = Path(f"{path}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise OutboxInUse(
+            f"{path}: outbox in use by another router; one router per outbox"
+        ) from None
+    return fd
 
 
 class AlertRouter:
@@ -88,6 +113,7 @@ class AlertRouter:
         idle_poll_s: float = 0.5,
         rng: random.Random | None = None,
         synchronous: str = "FULL",
+        journal_kinds: frozenset[str] = frozenset({"escalation"}),
     ) -> None:
         self.policy = policy
         self.configs: dict[str, ReceiverConfig] = load_receivers(policy, env)
@@ -95,6 +121,8 @@ class AlertRouter:
         self._clock = clock
         self._metrics = metrics_for(registry)
         self._journal = journal
+        self._journal_kinds = journal_kinds
+        self._lock_fd = _lock_outbox(outbox_path)
         self.outbox = Outbox(outbox_path, synchronous=synchronous)
         self._receivers = {
             name: build_receiver(
@@ -102,6 +130,14 @@ class AlertRouter:
             )
             for name, cfg in self.configs.items()
         }
+        orphaned = self.outbox.orphan(set(self.configs), clock())
+        if orphaned:
+            _log.error(
+                "orphaned_notifications",
+                count=orphaned,
+                hint="pending notifications for receivers removed from the policy were "
+                "dead-lettered; see AlertRouter.dead_letters()",
+            )
         self.routing = RoutingTable(policy, self.configs)
         self._lifecycle = Lifecycle(
             self.outbox,
@@ -110,7 +146,7 @@ class AlertRouter:
             self.configs,
             self.alerting,
             self._metrics,
-            on_record=journal.record if hasattr(journal, "record") else None,
+            on_record=self._record if hasattr(journal, "record") else None,
         )
         rng = rng or random.Random()
         self._workers = {
@@ -163,6 +199,9 @@ class AlertRouter:
         for worker in self._workers.values():
             worker.stop(timeout=max(deadline - time.monotonic(), 0.1))
         self.outbox.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the flock
+            self._lock_fd = None
 
     # -- background
     def start(self) -> None:
@@ -211,9 +250,20 @@ class AlertRouter:
                 break
         return sent
 
+    def _record(self, record: msgspec.Struct) -> None:
+        """Journal an escalation (and, if asked, acknowledgement / dead-letter) record."""
+        if self._journal is None or not hasattr(self._journal, "record"):
+            return
+        if getattr(record, "kind", None) not in self._journal_kinds:
+            return
+        try:
+            self._journal.record(record)
+        except Exception:
+            _log.exception("journal_failed")
+
     def _on_failed(self, n: Notification, error: str) -> None:
         now = self._clock()
-        with self.outbox.transaction() as tx:
+        with self.outbox.transaction(durable=False) as tx:
             state, fallback = self._lifecycle.fallback_for(tx, n, now)
             self.outbox.mark_failed(tx, n, state, error, fallback, now)
         self._metrics.notifications.labels(n.receiver, n.kind, state).inc()
@@ -231,13 +281,7 @@ class AlertRouter:
             _log.error(
                 "dead_letter", receiver=n.receiver, kind=n.kind, dedup_key=n.dedup_key, error=error
             )
-            if self._journal is not None and hasattr(self._journal, "record"):
-                try:
-                    self._journal.record(
-                        DeadLetter("dead_letter", n.receiver, n.kind, n.dedup_key, error, n.event)
-                    )
-                except Exception:
-                    _log.exception("journal_failed")
+            self._record(DeadLetter("dead_letter", n.receiver, n.kind, n.dedup_key, error, n.event))
 
     # -- acknowledgement, silences
     def acknowledge(self, dedup_key: str, by: str, via: str = "api") -> bool:

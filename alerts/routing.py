@@ -32,6 +32,8 @@ from alerts.config import ReceiverConfig
 from monitor.contract import AlertEvent
 from monitor.policy import Policy
 
+__all__ = ["RoutingTable", "alert_labels", "iso"]
+
 _log = structlog.get_logger("alerts.routing")
 
 

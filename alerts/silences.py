@@ -16,6 +16,8 @@ import msgspec
 from alerts.config import MaintenanceWindow
 from alerts.matching import matches
 
+__all__ = ["Silence", "new_silence", "suppression_reason"]
+
 
 class Silence(msgspec.Struct, frozen=True):
     id: str

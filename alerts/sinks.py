@@ -20,6 +20,8 @@ import msgspec
 from alerts.redact import redact
 from monitor.contract import AlertEvent, Evidence, encode
 
+__all__ = ["AlertSink", "FanoutSink", "JsonlSink", "redact_event"]
+
 
 @runtime_checkable
 class AlertSink(Protocol):
@@ -29,13 +31,14 @@ class AlertSink(Protocol):
 
 
 def redact_event(event: AlertEvent) -> AlertEvent:
-    """``event`` with every evidence excerpt redacted (idempotent; cheap when clean)."""
-    if not event.evidence:
-        return event
+    """``event`` with every evidence excerpt (and the summary) redacted (idempotent)."""
     cleaned = [Evidence(ev.sample_id, redact(ev.excerpt)) for ev in event.evidence]
-    if all(a.excerpt == b.excerpt for a, b in zip(cleaned, event.evidence, strict=True)):
+    summary = redact(event.summary) if event.summary else event.summary
+    if summary == event.summary and all(
+        a.excerpt == b.excerpt for a, b in zip(cleaned, event.evidence, strict=True)
+    ):
         return event
-    return msgspec.structs.replace(event, evidence=cleaned)
+    return msgspec.structs.replace(event, evidence=cleaned, summary=summary)
 
 
 class JsonlSink:

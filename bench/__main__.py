@@ -1,7 +1,9 @@
 """``make bench``: every benchmark section in turn, each printing medians and its baseline.
 
 Sections run in this process one after another (the machine has two shared cores; running
-them side by side would measure each other). Pass section names to run only those.
+them side by side would measure each other). ``python -m bench SECTION ...`` runs only those;
+``make bench-drift`` runs the full drift section (about ten minutes), ``make bench`` its
+quick form.
 """
 
 from __future__ import annotations
@@ -9,17 +11,26 @@ from __future__ import annotations
 import importlib
 import sys
 
-SECTIONS = {
-    "contract": "bench.bench_contract",
-    "pipeline": "bench.bench_pipeline",
+#: Section name -> (module, arguments of its ``main``; None for a ``main()`` without any).
+SECTIONS: dict[str, tuple[str, list[str] | None]] = {
+    "contract": ("bench.bench_contract", None),
+    "classify": ("bench.bench_classify", None),
+    "pipeline": ("bench.bench_pipeline", None),
+    "drift": ("bench.bench_drift", ["--quick"]),
+    "alerts": ("bench.bench_alerts", []),
 }
 
 
 def main(argv: list[str]) -> None:
-    names = argv or list(SECTIONS)
-    for name in names:
+    for name in argv or list(SECTIONS):
+        module, args = SECTIONS[name]
         print(f"\n== {name} ==", flush=True)
-        importlib.import_module(SECTIONS[name]).main()
+        entry = importlib.import_module(module).main
+        if args is None:
+            sys.argv = [module]  # a main() that reads sys.argv sees no section names
+            entry()
+        else:
+            entry(args)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
+import msgspec
 import structlog
 from prometheus_client import CollectorRegistry
 
@@ -81,7 +83,27 @@ receivers:
 """)
 
 
-def main() -> None:
+def _direct_baseline(url: str, receiver: _Receiver, n: int) -> list[float]:
+    """Baseline: the same signed webhook POSTed straight with httpx (no outbox, no router)."""
+    from alerts.webhook_verify import sign_request
+
+    out = []
+    with httpx.Client(trust_env=False, timeout=2) as client:
+        for i in range(n):
+            e = event(900_000 + i)
+            body = msgspec.json.encode({"notifications": [{"kind": "trigger", "alert": e}]})
+            start = time.perf_counter()
+            client.post(url, content=body, headers=sign_request("bench-secret", body))
+            out.append((receiver.arrivals[e.dedup_key] - start) * 1000)
+    return sorted(out)
+
+
+def _summary(lat: list[float]) -> str:
+    p95 = lat[int(0.95 * (len(lat) - 1))]
+    return f"median {statistics.median(lat):.1f} ms, p95 {p95:.1f} ms, max {lat[-1]:.1f} ms"
+
+
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--route", type=int, default=2000, help="alerts for the routing figure")
     ap.add_argument("--deliver", type=int, default=300, help="alerts for the latency figure")
@@ -92,7 +114,7 @@ def main() -> None:
         default="FULL",
         help="outbox durability: FULL survives power loss, NORMAL a process crash",
     )
-    args = ap.parse_args()
+    args = ap.parse_args(argv if argv is not None else [])
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))
     env = {"HOOK_SECRET": "bench-secret"}
     receiver = _Receiver()
@@ -146,14 +168,16 @@ def main() -> None:
         lat = sorted(
             (receiver.arrivals[k] - t) * 1000 for k, t in sent.items() if k in receiver.arrivals
         )
-        p95 = lat[int(0.95 * (len(lat) - 1))]
         print(
             f"delivered {len(lat)}/{len(sent)} alerts at {args.rate:.0f}/s: latency "
-            f"median {statistics.median(lat):.1f} ms, p95 {p95:.1f} ms, max {lat[-1]:.1f} ms "
-            "(emit -> received by a local HTTP receiver)"
+            f"{_summary(lat)} (emit -> received by a local HTTP receiver)"
         )
+        base = _direct_baseline(receiver.url, receiver, min(args.deliver, 200))
+        print(f"baseline: the same signed webhook POSTed directly with httpx: {_summary(base)}")
     receiver.httpd.shutdown()
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

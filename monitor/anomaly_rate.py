@@ -30,6 +30,11 @@ class AnomalyRate:
     ``1 - quantile``, is watched by a :class:`~monitor.posture_shift.PostureShift` with the
     usual false-alarm budget ``arl``: novel traffic shows as a rise of the rate.
 
+    Half-Space Trees measure sparseness against a reference window of ``window_size``
+    samples, so novel traffic that is scattered (off the usual manifold) keeps scoring
+    high, while a tight new cluster becomes "normal" once it fills a reference window:
+    such a cluster is caught only if the rate detector fires within a window or two.
+
     Parameters
     ----------
     dims

@@ -97,6 +97,12 @@ def main(log_format: str, log_level: str) -> None:
     type=click.Path(dir_okay=False, exists=True),
     help="JSONL of labels (contract section 2), replayed in time order with the samples.",
 )
+@click.option(
+    "--ack-port",
+    type=click.IntRange(min=0, max=65535),
+    default=0,
+    help="Serve the alert acknowledgement API on this port (policies with receivers).",
+)
 def run(
     source,
     policy_path,
@@ -111,11 +117,14 @@ def run(
     batch_size,
     progress,
     labels_path,
+    ack_port,
 ) -> None:
     """Run the embedded monitor over a source until it ends or is stopped."""
-    from alerts.sinks import JsonlSink
+    from alerts.config import ConfigError
+    from alerts.factory import build_alert_sink
     from monitor.dead_letters import DeadLetters
-    from monitor.metrics import Metrics, start_http_server
+    from monitor.health import Health, serve
+    from monitor.metrics import Metrics
     from monitor.progress import Progress
     from monitor.runner import StopFlag, default_dead_letter_path
     from monitor.runner import run as run_stream
@@ -136,13 +145,22 @@ def run(
         records = open_source(source, seed=seed)
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
-    pipeline = _pipeline(policy)
     metrics = Metrics()
-    metrics.policy.info({"name": policy.name, "version": policy.version})
-    metrics.classifier.info({"version": pipeline.classifier.version})
+    health = Health()
+    metrics.batch_listeners.append(health.beat)
+    # Serve before the classifier loads, so probes answer (not ready) while it does.
     if metrics_port:
-        start_http_server(metrics_port, metrics.registry, addr=metrics_addr)
-        log.info("metrics", url=f"http://{metrics_addr}:{metrics_port}/metrics")
+        serve(metrics_port, metrics.registry, health, addr=metrics_addr)
+        log.info(
+            "metrics",
+            url=f"http://{metrics_addr}:{metrics_port}/metrics",
+            probes=["/healthz", "/readyz"],
+        )
+    metrics.policy.info({"name": policy.name, "version": policy.version})
+    health.loaded("policy")
+    pipeline = _pipeline(policy)
+    metrics.classifier.info({"version": pipeline.classifier.version})
+    health.loaded("classifier")
     stop = StopFlag()
     stop.install()
     dead_path = dead_letters_path or default_dead_letter_path(alerts_out)
@@ -153,7 +171,18 @@ def run(
 
             handle = stack.enter_context(open(labels_path, "rb"))
             labels = read_lines(handle, Path(labels_path).name)
-        sinks = [JsonlSink(alerts_out)] if alerts_out else []
+        try:
+            # Routes and delivers when the policy has receivers; else a JSONL file (or none).
+            sink = build_alert_sink(policy, alerts_out=alerts_out, registry=metrics.registry)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+        if ack_port:
+            from alerts.ack_api import AckServer
+
+            router = getattr(sink, "router", None)
+            if router is None:
+                raise click.ClickException("--ack-port needs a policy with alert receivers")
+            AckServer(router, port=ack_port).start()
         verdicts = stack.enter_context(open(verdicts_out, "wb")) if verdicts_out else None
         log.info(
             "started", source=source, policy=policy.version, segments_policy=len(policy.domains)
@@ -162,7 +191,7 @@ def run(
             records,
             pipeline,
             source_name=source.split(":", 1)[0] if source != "-" else "stdin",
-            alert_sinks=sinks,
+            alert_sinks=[sink],
             dead_letters=DeadLetters(dead_path),
             metrics=metrics,
             verdicts_out=verdicts,
@@ -304,32 +333,79 @@ def _classify_fn(policy: Policy):
 
 
 @main.command()
-@click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="JSONL of verdicts, of {\"sample\", \"verdict\"} records, or of samples "
-                   "(classified on the fly).")
-@click.option("--samples", type=click.Path(exists=True, dir_okay=False),
-              help="Samples to join verdicts with by sample_id (model, surface, time).")
-@click.option("--alerts", type=click.Path(exists=True, dir_okay=False),
-              help="Alert events JSONL (contract section 4).")
-@click.option("--labels", type=click.Path(exists=True, dir_okay=False),
-              help="Labels JSONL (contract section 2), adjudicator labels with source "
-                   "\"adjudicator\".")
-@click.option("--tasks", type=click.Path(exists=True, dir_okay=False),
-              help="Review tasks JSONL: marks the random slice used to correct rates.")
-@click.option("--gold", "gold_path", type=click.Path(dir_okay=False),
-              help="Gold-set file to calibrate labellers against.")
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help='JSONL of verdicts, of {"sample", "verdict"} records, or of samples '
+    "(classified on the fly).",
+)
+@click.option(
+    "--samples",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Samples to join verdicts with by sample_id (model, surface, time).",
+)
+@click.option(
+    "--alerts",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Alert events JSONL (contract section 4).",
+)
+@click.option(
+    "--labels",
+    type=click.Path(exists=True, dir_okay=False),
+    help='Labels JSONL (contract section 2), adjudicator labels with source "adjudicator".',
+)
+@click.option(
+    "--tasks",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Review tasks JSONL: marks the random slice used to correct rates.",
+)
+@click.option(
+    "--gold",
+    "gold_path",
+    type=click.Path(dir_okay=False),
+    help="Gold-set file to calibrate labellers against.",
+)
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False))
 @click.option("--since", help="Start of the window (RFC 3339, inclusive; sample time).")
 @click.option("--until", help="End of the window (RFC 3339, exclusive; sample time).")
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
-              help="HTML report (self-contained).")
-@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False),
-              help="Also a Markdown report; its figures go to <name>_figures/ beside it.")
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="HTML report (self-contained).",
+)
+@click.option(
+    "--markdown",
+    "markdown_path",
+    type=click.Path(dir_okay=False),
+    help="Also a Markdown report; its figures go to <name>_figures/ beside it.",
+)
 @click.option("--title", default="Deployment safety posture report", show_default=True)
-@click.option("--coverage-target", type=click.IntRange(min=1), default=30, show_default=True,
-              help="Labelled samples wanted per domain x outcome.")
-def report(input_path, samples, alerts, labels, tasks, gold_path, policy_path, since, until,
-           out_path, markdown_path, title, coverage_target) -> None:
+@click.option(
+    "--coverage-target",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Labelled samples wanted per domain x outcome.",
+)
+def report(
+    input_path,
+    samples,
+    alerts,
+    labels,
+    tasks,
+    gold_path,
+    policy_path,
+    since,
+    until,
+    out_path,
+    markdown_path,
+    title,
+    coverage_target,
+) -> None:
     """Write a posture report (HTML, optionally Markdown) for a window of traffic."""
     from monitor.report import build_report, write_report
     from monitor.report_inputs import load_inputs
@@ -337,19 +413,32 @@ def report(input_path, samples, alerts, labels, tasks, gold_path, policy_path, s
     policy = _policy(policy_path)
     try:
         inputs = load_inputs(
-            input_path, samples=samples, alerts=alerts, labels=labels, tasks=tasks,
-            since=_utc(since, "--since"), until=_utc(until, "--until"),
+            input_path,
+            samples=samples,
+            alerts=alerts,
+            labels=labels,
+            tasks=tasks,
+            since=_utc(since, "--since"),
+            until=_utc(until, "--until"),
             classify=_classify_fn(policy),
         )
     except OSError as exc:
         raise click.ClickException(f"cannot read {exc.filename}: {exc.strerror}") from None
     if not inputs.records:
         raise click.ClickException("no verdicts in the window: nothing to report")
-    built = build_report(inputs, policy, title=title, gold_path=gold_path,
-                         coverage_target=coverage_target)
+    built = build_report(
+        inputs, policy, title=title, gold_path=gold_path, coverage_target=coverage_target
+    )
     write_report(built, out_path, markdown_path)
-    log.info("report", html=out_path, markdown=markdown_path, samples=len(inputs.records),
-             alerts=len(inputs.alerts), labels=len(inputs.labels), skipped=inputs.skipped)
+    log.info(
+        "report",
+        html=out_path,
+        markdown=markdown_path,
+        samples=len(inputs.records),
+        alerts=len(inputs.alerts),
+        labels=len(inputs.labels),
+        skipped=inputs.skipped,
+    )
 
 
 @main.group()
@@ -358,37 +447,69 @@ def review() -> None:
 
 
 @review.command("tasks")
-@click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Verdicts (with --samples) or {\"sample\", \"verdict\"} records, in stream "
-                   "order.")
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help='Verdicts (with --samples) or {"sample", "verdict"} records, in stream order.',
+)
 @click.option("--samples", type=click.Path(exists=True, dir_okay=False))
-@click.option("--alerts", type=click.Path(exists=True, dir_okay=False),
-              help="Alert events: their evidence samples become tasks.")
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
-              help="Labelling tasks JSONL (one ReviewTask a line).")
-@click.option("--budget-per-hour", type=click.IntRange(min=1), default=60, show_default=True,
-              help="Tasks per hour of sample time.")
+@click.option(
+    "--alerts",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Alert events: their evidence samples become tasks.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Labelling tasks JSONL (one ReviewTask a line).",
+)
+@click.option(
+    "--budget-per-hour",
+    type=click.IntRange(min=1),
+    default=60,
+    show_default=True,
+    help="Tasks per hour of sample time.",
+)
 @click.option("--random-share", type=click.FloatRange(0, 1), default=0.5, show_default=True)
 @click.option("--alert-share", type=click.FloatRange(0, 1), default=0.2, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False))
-def review_tasks(input_path, samples, alerts, out_path, budget_per_hour, random_share,
-                 alert_share, seed, policy_path) -> None:
+def review_tasks(
+    input_path,
+    samples,
+    alerts,
+    out_path,
+    budget_per_hour,
+    random_share,
+    alert_share,
+    seed,
+    policy_path,
+) -> None:
     """Select samples for human review within a budget and write them as labelling tasks."""
     from monitor.contract import encode
     from monitor.report_inputs import load_inputs
     from monitor.review_queue import ReviewSelector, select_tasks
 
     policy = _policy(policy_path)
-    inputs = load_inputs(input_path, samples=samples, alerts=alerts,
-                         classify=_classify_fn(policy), keep_samples=True)
+    inputs = load_inputs(
+        input_path, samples=samples, alerts=alerts, classify=_classify_fn(policy), keep_samples=True
+    )
     if inputs.unjoined:
         raise click.ClickException(
             f"{inputs.unjoined} verdicts have no sample: tasks need the samples (--samples)"
         )
     try:
-        selector = ReviewSelector(budget_per_hour, random_share=random_share,
-                                  alert_share=alert_share, seed=seed, policy=policy)
+        selector = ReviewSelector(
+            budget_per_hour,
+            random_share=random_share,
+            alert_share=alert_share,
+            seed=seed,
+            policy=policy,
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     pairs = ((inputs.samples[r.sample_id], r.verdict) for r in inputs.records)
@@ -402,10 +523,20 @@ def review_tasks(input_path, samples, alerts, out_path, budget_per_hour, random_
 
 @review.command("gold")
 @click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--gold-set", "gold_path", required=True, type=click.Path(dir_okay=False),
-              help="Append-only gold file; created if absent.")
-@click.option("--min-raters", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Independent raters a field needs without an adjudicator.")
+@click.option(
+    "--gold-set",
+    "gold_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Append-only gold file; created if absent.",
+)
+@click.option(
+    "--min-raters",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Independent raters a field needs without an adjudicator.",
+)
 @click.option("--note", default="", help="Why this version (kept in the file).")
 def review_gold(labels, gold_path, min_raters, note) -> None:
     """Adjudicate labels and commit the settled items as a new gold-set version."""
@@ -426,11 +557,20 @@ def review_gold(labels, gold_path, min_raters, note) -> None:
     before = store.head()
     version = store.commit(gold_items(result.items.values(), min_raters=min_raters), note=note)
     diff = store.diff(before, version)
-    click.echo(json.dumps({
-        "version": version, "parent": before, "items": len(store.items(version)),
-        "added": len(diff.added), "changed": len(diff.changed), "removed": len(diff.removed),
-        "adjudicator_queue": len(result.queue), "malformed_labels": bad,
-    }))
+    click.echo(
+        json.dumps(
+            {
+                "version": version,
+                "parent": before,
+                "items": len(store.items(version)),
+                "added": len(diff.added),
+                "changed": len(diff.changed),
+                "removed": len(diff.removed),
+                "adjudicator_queue": len(result.queue),
+                "malformed_labels": bad,
+            }
+        )
+    )
 
 
 @review.command("agreement")
@@ -455,8 +595,13 @@ def review_agreement(labels) -> None:
 
 
 @review.command("simulate")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Directory for samples, verdicts, alerts, tasks and labels JSONL.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Directory for samples, verdicts, alerts, tasks and labels JSONL.",
+)
 @click.option("--samples", "n", type=click.IntRange(min=100), default=16_000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def review_simulate(out_dir, n, seed) -> None:

@@ -14,14 +14,17 @@ values come from bounded sets: the policy's domains, and model and surface names
 from __future__ import annotations
 
 import collections
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
-from prometheus_client import start_http_server as _start_http_server
 
-from monitor.contract import AlertEvent, Sample
-from monitor.pipeline import BatchResult
+from monitor.contract import AlertEvent, Grader, Label, Sample, Verdict
 from monitor.posture import observations
+
+if TYPE_CHECKING:  # only for annotations: keeps this module importable without classifiers
+    from monitor.pipeline import BatchResult
 
 OVERFLOW = "__overflow__"
 
@@ -53,6 +56,11 @@ class BoundedLabel:
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 _SEGMENT = ("domain", "model", "surface")
+
+#: The reason kinds of :func:`monitor.dead_letters.reason_kind`.
+DEAD_LETTER_KINDS = ("size", "nul", "encoding", "json", "validation")
+#: Fields of a label that can be checked against a verdict.
+LABEL_FIELDS = ("domain", "request", "response", "harmful")
 
 
 class Metrics:
@@ -132,6 +140,10 @@ class Metrics:
             ["kind"],
             registry=r,
         )
+        # Known label values start at 0: rate() of a series that does not exist yet is
+        # empty, not 0, and dashboards and alerts on "no dead letters" would see nothing.
+        for kind in DEAD_LETTER_KINDS:
+            self.dead_letters.labels(kind)
         self.latency = Histogram(
             "safety_monitor_processing_latency_seconds",
             "Time from reading a sample to its verdict, posture and rules being done.",
@@ -145,11 +157,28 @@ class Metrics:
             registry=r,
         )
         self.segments = Gauge("safety_monitor_segments", "Segments with posture state.", registry=r)
+        self.last_batch = Gauge(
+            "safety_monitor_last_batch_timestamp_seconds",
+            "Unix time the last batch was processed (staleness: no samples, stalled consumer).",
+            registry=r,
+        )
+        self.label_checks = Counter(
+            "safety_monitor_label_checks_total",
+            "Arriving labels (or grader verdicts) compared with the monitor's own verdict on "
+            "the same sample, by field and result (agree / disagree): classifier accuracy.",
+            ["field", "result"],
+            registry=r,
+        )
+        for field in LABEL_FIELDS:
+            for result in ("agree", "disagree"):
+                self.label_checks.labels(field, result)
         self.classifier = Info(
             "safety_monitor_classifier", "Active classifier version.", registry=r
         )
         self.policy = Info("safety_monitor_policy", "Active policy.", registry=r)
         self._children: dict[tuple[int, tuple[str, ...]], object] = {}
+        #: Called after every batch (e.g. :meth:`monitor.health.Health.beat`).
+        self.batch_listeners: list[Callable[[], None]] = []
 
     def segment_labels(self, domain: str, model: str, surface: str) -> tuple[str, str, str]:
         return domain, self.models(model), self.surfaces(surface)
@@ -197,6 +226,28 @@ class Metrics:
                     child(self.intended_max, (key[0], metric)).set(rules.intended_max)
         self.segments.set(len(pipeline.segments))
         self.batch_size.observe(len(samples))
+        for verdict, grader in result.label_checks:
+            self.observe_label(verdict, grader)
+        self.last_batch.set(time.time())
+        for listener in self.batch_listeners:
+            listener()
+
+    def observe_label(self, verdict: Verdict, label: Label | Grader) -> None:
+        """Count agreement of the monitor's verdict with a label on each field it carries.
+
+        Call it with the verdict the classifier gives *before* it learns from the label
+        (test-then-train), or the accuracy flatters the classifier.
+        """
+        checks = {
+            "domain": (label.domain, verdict.domain),
+            "request": (label.request, verdict.request),
+            "response": (label.response, verdict.response),
+            "harmful": (label.harmful, verdict.harmful_score >= 0.5),
+        }
+        for field, (truth, predicted) in checks.items():
+            if truth is not None:
+                result = "agree" if truth == predicted else "disagree"
+                self.label_checks.labels(field, result).inc()
 
     def observe_alert(self, alert: AlertEvent) -> None:
         seg = alert.segment
@@ -211,5 +262,12 @@ class Metrics:
 
 
 def start_http_server(port: int, registry: CollectorRegistry, addr: str = "127.0.0.1"):
-    """Serve ``/metrics`` for ``registry``; returns (server, thread)."""
-    return _start_http_server(port, addr=addr, registry=registry)
+    """Serve ``/metrics``, ``/healthz`` and ``/readyz`` for ``registry``; (server, thread).
+
+    Call it once the policy and classifier are loaded: readiness then only waits for batches
+    (see :meth:`monitor.health.Health.from_registry`). To answer probes while loading, use
+    :func:`monitor.health.serve` with a :class:`~monitor.health.Health` of your own.
+    """
+    from monitor.health import Health, serve
+
+    return serve(port, registry, Health.from_registry(registry), addr=addr)

@@ -92,6 +92,9 @@ class BatchResult:
     touched: set[SegmentKey]
     #: Canary verdicts of new model versions reached in this batch.
     canaries: list[CanaryVerdict] = field(default_factory=list)
+    #: The classifier's own verdict and the grader verdict that came with the sample, before
+    #: the grader overrode it (for classifier accuracy metrics).
+    label_checks: list[tuple[Verdict, Grader]] = field(default_factory=list)
 
 
 class Pipeline:
@@ -126,6 +129,7 @@ class Pipeline:
         graded: list[Sample] = []
         for i, (sample, verdict) in enumerate(zip(samples, verdicts, strict=True)):
             if sample.grader is not None:
+                result.label_checks.append((verdict, sample.grader))
                 verdict = apply_grader(verdict, sample.grader, self._domains, self.margin)
                 verdicts[i] = verdict
                 graded.append(sample)

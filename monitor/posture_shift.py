@@ -93,6 +93,10 @@ class _Config:
         return (1 - w) * h_lo + w * h_hi
 
     def design(self, rate: float, rate_down: float, exact: bool = False) -> _Design:
+        if rate >= _MAX_RATE:
+            # A rate already near 1 has no room to rise by the charts' odds ratios; tuned to
+            # the clamped rate they would read the true rate as a rise. Rises go unwatched.
+            return self._saturated(self.design(_MAX_RATE * 0.999, rate_down, exact))
         rate = min(max(rate, self.min_rate), _MAX_RATE)
         rate_down = min(max(rate_down, self.min_rate), _MAX_RATE) if self.down else rate
         if exact:
@@ -113,6 +117,14 @@ class _Config:
                 self._designs.clear()
             self._designs[key] = d
         return d
+
+    @staticmethod
+    def _saturated(d: _Design) -> _Design:
+        blind = object.__new__(_Design)
+        blind.a, blind.b, blind.n_up = d.a, d.b, d.n_up
+        blind.rate, blind.rate_down = d.rate, d.rate_down
+        blind.h = tuple(math.inf for _ in range(d.n_up)) + d.h[d.n_up :]
+        return blind
 
 
 @lru_cache(maxsize=64)
@@ -142,7 +154,8 @@ class PostureShift:
     (``relearn_after_alarm``). Rates below ``min_rate`` are watched as ``min_rate``.
 
     Work per sample is a counter increment; the charts only move on a 1 (or when a fall
-    chart is due), so ``update_many`` runs at tens of millions of samples a second.
+    chart is due): about 10 million samples a second through ``update_many`` at a 2% rate,
+    a few million through ``update``.
 
     Parameters
     ----------
@@ -332,8 +345,9 @@ class PostureShift:
 
     @property
     def observed(self) -> float:
-        """Rate since the leading chart last left zero (the change's rate estimate at an
-        alarm); the baseline when no chart is active."""
+        """Recent rate: since the leading chart last left zero, or the baseline when no
+        chart is active. On the alarm sample: the rate over the window that best explains
+        the alarm (largest likelihood ratio among the charts' current excursions)."""
         return self._lead()[2]
 
     # -- internals -------------------------------------------------------------------------

@@ -38,6 +38,7 @@ class RunStats:
     dead_letters: int = 0
     alerts: int = 0
     labels: int = 0
+    sink_errors: int = 0
     elapsed_s: float = 0.0
     stopped_by_signal: bool = False
 
@@ -124,7 +125,13 @@ def run(
             for alert in result.alerts:
                 stats.alerts += 1
                 for sink in alert_sinks:
-                    sink.emit(alert)
+                    try:
+                        sink.emit(alert)
+                    except Exception:
+                        # A sink that cannot take the alert (disk full, outbox locked) must
+                        # not stop the stream; the event goes to the log whole instead.
+                        stats.sink_errors += 1
+                        log.exception("alert sink failed", event=encode(alert).decode())
                 if progress.enabled:
                     progress.alert(alert)  # logs would tear the live display
                     continue

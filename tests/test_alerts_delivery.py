@@ -183,7 +183,7 @@ def test_fallback_then_dead_letter(tmp_path) -> None:
 
 def test_circuit_breaker_stops_hammering(tmp_path, server) -> None:
     server.default = "500"
-    extra = ", circuit_failures: 3, circuit_reset_s: 0.5"
+    extra = ", circuit_failures: 3, circuit_reset_s: 1.0"
     router = AlertRouter(
         webhook_policy(server.url, extra),
         tmp_path / "o.db",
@@ -194,7 +194,8 @@ def test_circuit_breaker_stops_hammering(tmp_path, server) -> None:
     )
     try:
         router.emit(make_event())
-        time.sleep(0.4)
+        assert server.wait_for(lambda: len(server.receipts) >= 3, timeout=5)
+        time.sleep(0.5)  # the breaker is open: no attempt in this time
         during_open = len(server.receipts)
         server.default = "ok"
         assert server.wait_for(lambda: len(server.processed) == 1, timeout=5)
@@ -225,6 +226,8 @@ def test_rate_limit_delays_but_delivers(tmp_path, server) -> None:
 
 _CHILD = r"""
 import sys, time
+import structlog
+structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))
 from prometheus_client import CollectorRegistry
 from alerts.router import AlertRouter
 from monitor.policy import load_policy
@@ -261,19 +264,36 @@ receivers:
     outbox = tmp_path / "outbox.db"
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(policy_file), str(outbox), str(n)],
+        [sys.executable, "-X", "faulthandler", "-c", _CHILD, str(policy_file), str(outbox), str(n)],
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=(tmp_path / "child.err").open("w"),
         text=True,
     )
     try:
-        assert child.stdout is not None
-        while child.stdout.readline().strip() != "emitted":
-            pass
+        import contextlib
+        import queue
         import threading
 
-        threading.Thread(target=child.stdout.read, daemon=True).start()  # keep the pipe open
+        lines: queue.Queue[str] = queue.Queue()
+
+        def pump_stdout() -> None:  # read all of the child's stdout: its pipe never fills
+            assert child.stdout is not None
+            for out_line in child.stdout:
+                lines.put(out_line.strip())
+            lines.put("<eof>")
+
+        threading.Thread(target=pump_stdout, daemon=True).start()
+        got = ""
+        deadline = time.monotonic() + 20
+        while "emitted" not in got and got != "<eof>" and time.monotonic() < deadline:
+            with contextlib.suppress(queue.Empty):
+                got = lines.get(timeout=0.5)  # (log lines of worker threads may interleave)
+        if "emitted" not in got:
+            if child.poll() is None:
+                child.send_signal(signal.SIGABRT)  # faulthandler prints where it was stuck
+                child.wait(5)
+            pytest.fail(f"child did not emit ({got!r}): {(tmp_path / 'child.err').read_text()}")
         assert server.wait_for(lambda: len(server.processed) >= 5, timeout=10)
         child.send_signal(signal.SIGKILL)
         child.wait(5)

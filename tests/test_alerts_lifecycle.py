@@ -34,11 +34,12 @@ def make_router(
     alerting: str = "",
     domains: str | None = None,
     journal=None,
+    env: dict | None = None,
 ) -> AlertRouter:
     return AlertRouter(
         policy_with(receivers, alerting=alerting, domains=domains),
         tmp_path / "outbox.db",
-        env={},
+        env=env or {},
         clock=clock,
         registry=CollectorRegistry(),
         start=False,
@@ -226,6 +227,12 @@ def test_unacknowledged_critical_escalates(tmp_path) -> None:
     assert [x["kind"] for x in lines(out)] == ["trigger", "trigger", "ack", "resolve"]
     r.close()
     journal.close()
+    # The journal holds alert events and escalations only (contract section 4).
+    assert {e.get("kind", e.get("status")) for e in lines(journal_path)} == {
+        "firing",
+        "resolved",
+        "escalation",
+    }
 
 
 def test_acknowledged_in_time_does_not_escalate(tmp_path) -> None:
@@ -291,6 +298,11 @@ def test_severity_routing(tmp_path) -> None:
         ),
         ("  x: {type: jsonl, path: /tmp/x, group_by: [sample_id]}", "unknown label 'sample_id'"),
         ("  x: {type: jsonl, path: /tmp/x, timeout: 3}", "unknown field `timeout`"),
+        (
+            "  x: {type: webhook, url: 'http://127.0.0.1:1/', secret_env: HOME, "
+            "headers: {Authorization: Basic abc}}",
+            "credentials never go in the policy",
+        ),
     ],
 )
 def test_receiver_config_errors_are_clear(tmp_path, receivers: str, message: str) -> None:
@@ -340,4 +352,33 @@ def test_outbox_prunes_finished_work_but_keeps_epochs(tmp_path) -> None:
     got = lines(out)
     assert [x["kind"] for x in got] == ["trigger", "resolve", "trigger"]
     assert got[0]["idempotency_key"] != got[2]["idempotency_key"]
+    r.close()
+
+
+def test_fallback_that_is_also_a_route_gets_no_duplicate(tmp_path) -> None:
+    slack = tmp_path / "slack.jsonl"
+    clock = FakeClock()
+    domains = "\n  cyber: {routes: [pager, slack], severity: critical}\n"
+    r = make_router(
+        tmp_path,
+        f"""
+  pager: {{type: webhook, url: "http://127.0.0.1:9/", secret_env: S, fallback: slack,
+           max_attempts: 1, timeout_s: 0.2, group_wait_s: 0}}
+  slack: {{type: jsonl, path: "{slack}"}}""",
+        clock,
+        domains=domains,
+        env={"S": "x"},
+    )
+    r.emit(make_event())
+    r.pump()
+    r.emit(make_event(status="resolved"))
+    r.pump()
+    assert [x["kind"] for x in lines(slack)] == ["trigger", "resolve"]
+    states = sorted((d["receiver"], d["kind"], d["state"]) for d in r.deliveries())
+    assert states == [
+        ("pager", "resolve", "failed_over"),
+        ("pager", "trigger", "failed_over"),
+        ("slack", "resolve", "delivered"),
+        ("slack", "trigger", "delivered"),
+    ]
     r.close()

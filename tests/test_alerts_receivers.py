@@ -287,6 +287,10 @@ def test_ack_api_requires_token(tmp_path) -> None:
             json.dumps({"matchers": {"domain": "hate"}, "duration_s": 60}).encode(),
         )
         assert status == 200 and body["silence_id"]
+        sid = body["silence_id"]
+        assert post(enabled, f"/v1/silences/{sid}/expire", "t" * 32)[0] == 200
+        assert post(enabled, "/v1/silences/nope/expire", "t" * 32)[0] == 404
+        assert post(enabled, "/v1/silences", "t" * 32, b'{"matchers": {}}')[0] == 400
     finally:
         disabled.close()
         enabled.close()

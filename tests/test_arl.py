@@ -1,7 +1,15 @@
 import numpy as np
 import pytest
 
-from monitor._arl import BernoulliCusumChain, cusum_arl, cusum_threshold, llr_steps, oracle
+from monitor._arl import (
+    BernoulliCusumChain,
+    chart_threshold,
+    cusum_arl,
+    cusum_threshold,
+    llr_steps,
+    odds_shift,
+    oracle,
+)
 
 # Steady-state delays of the known-(p0, p1) CUSUM at in-control ARL 1e5, measured before.
 REFERENCE = {
@@ -51,3 +59,11 @@ def test_markov_chain_agrees_with_simulation():
 def test_steady_state_delay_is_below_zero_state_delay():
     o = oracle(0.02, 0.04, 1e5)
     assert o["delay_steady_state"] < o["delay_zero_state"]
+
+
+def test_thresholds_above_the_table_are_extrapolated_closely():
+    # 10x the tabulated per-chart ARL of the default one-sided detector.
+    h = chart_threshold(0.05, 2.1, 3.2e6)
+    exact = cusum_threshold(0.05, odds_shift(0.05, 2.1), 3.2e6)
+    assert h == pytest.approx(exact, abs=0.1)
+    assert cusum_arl(0.05, odds_shift(0.05, 2.1), h) >= 0.9 * 3.2e6

@@ -137,3 +137,10 @@ def test_memory_is_small():
     det.update_many(np.random.default_rng(7).random(5_000) < 0.02)
     size = sys.getsizeof(det) + sum(sys.getsizeof(getattr(det, s)) for s in ("_s", "_exn", "_exo"))
     assert size < 1_000
+
+
+def test_a_rate_near_one_is_not_read_as_a_rise():
+    # The charts' odds ratios have no room above ~0.9; such a stream must stay quiet.
+    rng = np.random.default_rng(11)
+    detector = PostureShift(arl=1e5)
+    assert detector.update_many(rng.random(30_000) < 0.97) is None

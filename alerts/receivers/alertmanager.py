@@ -17,6 +17,8 @@ from alerts.receivers import _format
 from alerts.receivers.base import HttpReceiver, batch_key, json_headers
 from alerts.routing import iso
 
+__all__ = ["AlertmanagerReceiver"]
+
 _encoder = msgspec.json.Encoder()
 
 

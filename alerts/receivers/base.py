@@ -13,6 +13,8 @@ import msgspec
 from alerts.config import ReceiverConfig
 from alerts.outbox import Notification
 
+__all__ = ["HttpReceiver", "Receiver", "SendResult", "classify", "parse_retry_after"]
+
 #: Retry-After values above this are capped (a receiver asking for a day is misconfigured).
 MAX_RETRY_AFTER_S = 3600.0
 

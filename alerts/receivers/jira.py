@@ -21,6 +21,8 @@ from alerts.outbox import Notification
 from alerts.receivers import _format
 from alerts.receivers.base import OK, HttpReceiver, SendResult, json_headers
 
+__all__ = ["JiraReceiver", "adf", "incident_label"]
+
 _encoder = msgspec.json.Encoder()
 _PRIORITY = {"critical": "Highest", "high": "High", "warning": "Medium", "info": "Low"}
 

@@ -11,6 +11,8 @@ import msgspec
 from alerts.outbox import Notification
 from alerts.receivers.base import OK, Receiver, SendResult
 
+__all__ = ["JsonlReceiver"]
+
 _encoder = msgspec.json.Encoder()
 
 

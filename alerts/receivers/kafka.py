@@ -17,6 +17,8 @@ import msgspec
 from alerts.outbox import Notification
 from alerts.receivers.base import OK, Receiver, SendResult
 
+__all__ = ["KafkaProducerLike", "KafkaReceiver"]
+
 _encoder = msgspec.json.Encoder()
 
 

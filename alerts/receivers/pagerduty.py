@@ -13,6 +13,8 @@ from alerts.receivers import _format
 from alerts.receivers.base import HttpReceiver, json_headers
 from alerts.routing import iso
 
+__all__ = ["PagerDutyReceiver"]
+
 DEFAULT_URL = "https://events.pagerduty.com/v2/enqueue"
 _SEVERITY = {"critical": "critical", "high": "error", "warning": "warning", "info": "info"}
 _ACTION = {

@@ -8,6 +8,8 @@ from alerts.outbox import Notification
 from alerts.receivers import _format
 from alerts.receivers.base import HttpReceiver, batch_key, json_headers
 
+__all__ = ["SlackReceiver"]
+
 _encoder = msgspec.json.Encoder()
 _EMOJI = {
     "trigger": ":rotating_light:",

@@ -15,6 +15,8 @@ from alerts.outbox import Notification
 from alerts.receivers.base import HttpReceiver, batch_key, json_headers
 from alerts.webhook_verify import sign_request
 
+__all__ = ["WebhookReceiver"]
+
 _encoder = msgspec.json.Encoder()
 
 
@@ -44,6 +46,8 @@ class WebhookReceiver(HttpReceiver):
         body = _encoder.encode(self.body(batch))
         headers = json_headers(batch_key(batch))
         headers.update(self.cfg.headers or {})
+        if self.cfg.bearer_token_env:
+            headers["Authorization"] = f"Bearer {self._env[self.cfg.bearer_token_env]}"
         headers.update(
             sign_request(self._env[self.cfg.secret_env], body, timestamp=int(self._clock()))
         )
