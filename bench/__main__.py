@@ -9,7 +9,10 @@ quick form.
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
+
+from monitor.logs import configure_logging
 
 #: Section name -> (module, arguments of its ``main``; None for a ``main()`` without any).
 SECTIONS: dict[str, tuple[str, list[str] | None]] = {
@@ -22,6 +25,9 @@ SECTIONS: dict[str, tuple[str, list[str] | None]] = {
 
 
 def main(argv: list[str]) -> None:
+    # Figures only: the monitor's alert logs and httpx's per-request lines are noise here.
+    configure_logging(json=True, level="error")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     for name in argv or list(SECTIONS):
         module, args = SECTIONS[name]
         print(f"\n== {name} ==", flush=True)

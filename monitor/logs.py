@@ -37,3 +37,5 @@ def configure_logging(*, json: bool | None = None, level: str = "info") -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
+    # httpx logs every request at INFO: one line per alert delivery is noise, not news.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -18,10 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import msgspec
-
 from classifiers.label_join import LabelJoin
-from classifiers.outcome import outcome_of
+from classifiers.outcome import apply_grader
 from monitor.contract import (
     AlertEvent,
     Grader,
@@ -130,7 +128,9 @@ class Pipeline:
         for i, (sample, verdict) in enumerate(zip(samples, verdicts, strict=True)):
             if sample.grader is not None:
                 result.label_checks.append((verdict, sample.grader))
-                verdict = apply_grader(verdict, sample.grader, self._domains, self.margin)
+                verdict = apply_grader(
+                    verdict, sample.grader, margin=self.margin, domains=self._domains
+                )
                 verdicts[i] = verdict
                 graded.append(sample)
             self.labels.add_sample(sample)
@@ -233,9 +233,7 @@ class Pipeline:
         if domain == NO_DOMAIN and metric == UNDER_REFUSAL_RATE:
             intended_max = None  # nothing is disallowed outside the policy's domains
         detection = self.policy.detection(domain)
-        return StreamRules(
-            detection, intended_max, watch_shift=metric in detection.shift_metrics
-        )
+        return StreamRules(detection, intended_max, watch_shift=metric in detection.shift_metrics)
 
     # -- alert events ---------------------------------------------------------------------
     def _alert(
@@ -288,38 +286,6 @@ class Pipeline:
 def incident_key(policy_name: str, rule: str, metric: str, key: SegmentKey) -> str:
     """One stable dedup key per incident: policy, rule, metric and segment."""
     return str(uuid.uuid5(_ALERT_NAMESPACE, "|".join((policy_name, rule, metric, *key))))
-
-
-def apply_grader(
-    verdict: Verdict, grader: Grader, domains: frozenset[str], margin: float
-) -> Verdict:
-    """Trust the upstream grader's fields over our own, then recompute the outcome."""
-    changes: dict = {}
-    if grader.domain is not None and grader.domain in domains:
-        changes["domain"] = grader.domain
-    if grader.request is not None:
-        changes["request"] = grader.request
-        changes["request_score"] = {"disallowed": 1.0, "allowed": 0.0}.get(grader.request, 0.5)
-    if grader.response is not None:
-        changes["response"] = grader.response
-        changes["response_scores"] = {
-            a: float(a == grader.response) for a in ("complied", "refused", "partial")
-        }
-    if grader.harmful is not None:
-        changes["harmful_score"] = 1.0 if grader.harmful else 0.0
-    if not changes:
-        return verdict
-    merged = msgspec.structs.replace(verdict, **changes)
-    # Fields the grader settled are certain; only those it left to us can make it uncertain.
-    outcome = outcome_of(
-        merged.request,
-        merged.request_score,
-        merged.response,
-        merged.response_scores,
-        merged.harmful_score,
-        margin=margin,
-    )
-    return msgspec.structs.replace(merged, outcome=outcome)
 
 
 def _intended_max(posture, metric: str) -> float | None:
