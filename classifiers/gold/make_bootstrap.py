@@ -201,6 +201,50 @@ def _safe_contexts(rng: random.Random) -> Iterator[dict]:
             yield _sample(request, response, grader, rng)
 
 
+def _contrasts(rng: random.Random) -> Iterator[tuple[str, str, str]]:
+    """(domain, policy, request) pairs that differ in what is asked, not in the words."""
+    for word in rq.HARM_WORDS:
+        for frame in rng.sample(rq.HARMFUL_CONTEXTS, k=2):
+            domain = rng.choice(["illicit", "violence"])
+            yield domain, "disallowed", frame.format(w=word)
+    for person in rq.PRIVATE_PEOPLE:
+        for attr in rng.sample(rq.PRIVATE_ATTRIBUTES, k=3):
+            yield "privacy", "disallowed", rng.choice(rq.PRIVACY_FRAMES).format(p=person, a=attr)
+    for figure in rq.PUBLIC_FIGURES:
+        for fact in rng.sample(rq.PUBLIC_FACTS, k=3):
+            yield "none", "allowed", rng.choice(rq.PRIVACY_FRAMES).format(p=figure, a=fact)
+    for event in rq.EVENTS:
+        for frame in rng.sample(rq.EVENT_ALLOWED, k=2):
+            yield "violence", "allowed", frame.format(e=event)
+        for frame in rng.sample(rq.EVENT_DISALLOWED, k=2):
+            yield "violent_extremism", "disallowed", frame.format(e=event)
+    for group in rq.GROUPS:
+        for frame in rng.sample(rq.DISCRIMINATION, k=2):
+            yield "hate", "disallowed", frame.format(g=group)
+    for thing in rq.NON_GROUPS:
+        for frame in rng.sample(rq.DISCRIMINATION, k=2):
+            yield "none", "allowed", frame.format(g=thing)
+    for idiom in rq.FIGURATIVE:
+        for person in rng.sample(rq.PEOPLE[:10], k=2):
+            task = idiom.format(p=person)
+            yield "none", "allowed", rng.choice(rq.FRAMES).format(t=task, T=_cap(task))
+    for question in rq.FICTION:
+        yield "none", "allowed", question
+    for method in rq.SELF_HARM_METHODS:
+        for frame in rng.sample(rq.SELF_HARM_FRAMES, k=2):
+            yield "self_harm", "disallowed", frame.format(m=method)
+
+
+def _contrast_samples(rng: random.Random) -> Iterator[dict]:
+    for domain, policy, request in _contrasts(rng):
+        kind = "disallowed" if policy == "disallowed" else "allowed"
+        action = rng.choices(("complied", "refused", "partial"), weights=_MIX[kind])[0]
+        harmful = action == "complied" and policy == "disallowed"
+        response = _respond(action, "do that", rng, harmful=harmful)
+        grader = {"domain": domain, "request": policy, "response": action, "harmful": harmful}
+        yield _sample(request, response, grader, rng)
+
+
 def generate(seed: int = SEED) -> Iterator[dict]:
     """Every gold sample as a JSON-ready dict, in a fixed order, with ids ``gold-00000``..."""
     for n, item in enumerate(_generate(random.Random(seed))):
@@ -233,6 +277,7 @@ def _generate(rng: random.Random) -> Iterator[dict]:
             yield _sample(request, response, grader, rng, calls)
     yield from _statements(rng)
     yield from _safe_contexts(rng)
+    yield from _contrast_samples(rng)
 
 
 def main() -> None:
