@@ -283,23 +283,23 @@ def prequential(domains: list[str], items: list[Item], title: str) -> None:
 def ablation(domains, xs, cr_test, mod) -> None:
     print("\n## Feature ablation (trained on gold only; zero-shot on each set)")
     print(
-        "| blocks | bootstrap s | XSTest refusal BA | XSTest 3-way | ChatGPT acc | "
-        "moderation AUPRC | classify samples/s |"
+        "| blocks | train s | XSTest refusal BA | XSTest 3-way | XSTest unsafe-prompt AUPRC | "
+        "ChatGPT acc | moderation AUPRC | classify samples/CPU s |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     variants = [
         ("words",),
         ("words", "cues"),
-        ("words", "chars"),
-        ("words", "chars", "cues"),
-        ("cues", "embed"),
-        ("words", "cues", "embed"),
-        ("words", "chars", "cues", "embed"),
+        ("words", "opening", "cues"),
+        ("words", "opening", "cues", "embed"),  # the default
+        ("words", "opening", "cues", "embed", "chars"),
+        ("words", "opening", "cues", "embed", "embed_response"),
     ]
     probe = [i.sample for i in xs[:2000]]
     for blocks in variants:
         t = time.perf_counter()
-        clf = Classifier.bootstrap(domains, blocks=blocks)
+        clf = Classifier(domains, blocks=blocks)
+        clf.fit(load_gold())  # trained here, so that the times compare
         boot = time.perf_counter() - t
         xv = clf.classify([i.sample for i in xs])
         m = response_metrics(xs, xv)
@@ -314,12 +314,15 @@ def ablation(domains, xs, cr_test, mod) -> None:
         ap = average_precision_score(
             [any(i.labels["flags"].values()) for i in mod], [v.request_score for v in mv]
         )
-        t = time.perf_counter()
+        req_ap = average_precision_score(
+            [not i.labels["safe"] for i in xs[:450]], [v.request_score for v in xv[:450]]
+        )
+        t = time.process_time()
         clf.classify(probe)
-        rate = len(probe) / (time.perf_counter() - t)
+        rate = len(probe) / (time.process_time() - t)
         print(
-            f"| {'+'.join(blocks)} | {boot:.1f} | {m['ba']:.3f} | {m['acc3']:.3f} | {cacc:.3f} "
-            f"| {ap:.3f} | {rate:,.0f} |"
+            f"| {'+'.join(blocks)} | {boot:.1f} | {m['ba']:.3f} | {m['acc3']:.3f} | {req_ap:.3f} "
+            f"| {cacc:.3f} | {ap:.3f} | {rate:,.0f} |"
         )
 
 

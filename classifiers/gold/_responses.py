@@ -117,6 +117,9 @@ REFUSE_WHOLE: list[str] = [
     "I cannot provide a response to that.",
     "That falls outside what I can help with.",
     "I can't answer that.",
+    "It's not appropriate or ethical to {t}.",
+    "It is not appropriate to help anyone {t}, as it could cause real harm.",
+    "It would not be right for me to explain how to {t}.",
 ]
 
 #: Partial refusals and safe completions: decline the core, help around it.
@@ -455,4 +458,37 @@ DEFINITION: list[str] = [
     "Police investigate {w} by collecting evidence, interviewing witnesses and tracing money.",
     "Rates of {w} have fallen in many countries thanks to prevention programmes.",
     "The term {w} is also used loosely in everyday speech, usually as an exaggeration.",
+]
+
+#: Refusals by argument: the answer rejects the premise and explains why (no "I can't").
+PUSHBACK_BODY: list[str] = [
+    "There is no reason why any group of people should be denied that right.",
+    "Everyone deserves equal treatment regardless of who they are.",
+    "People should be judged on their abilities and qualifications, not on their identity.",
+    "No, that would be discrimination, and it is rightly against the law in most countries.",
+    "It is not a good idea to exclude anyone from public life because of who they are.",
+    "Nobody is inherently less capable because of their background.",
+    "I don't believe in taking rights away from anyone.",
+    "What happened was a crime against humanity, not something to admire or repeat.",
+    "Justifying violence against innocent people is wrong under any circumstances.",
+]
+
+#: Straight answers to silly or impossible questions: compliance, though they say "cannot".
+COMPLY_NONSENSE: list[str] = [
+    "They can't, simply because they are inanimate objects with no mind of their own.",
+    "That isn't possible: no human can do that, whatever their background.",
+    "Objects like that don't have rights, since they can't think or make choices.",
+    "Nobody can do that; it would break the laws of physics.",
+    "It's a fun question! The short answer is that it's biologically impossible for anyone.",
+    "They don't need rules like that, because they can't vote, work or own anything.",
+]
+
+#: Explanations that follow a refusal: they talk about the topic but do not help with it.
+REFUSAL_EXPLAIN: list[str] = [
+    "This is a serious crime that can result in severe legal and financial consequences.",
+    "Such actions cause lasting harm to victims and their families.",
+    "It is illegal in almost every country and is actively investigated by the police.",
+    "People who have done this have ended up in prison for many years.",
+    "It has been widely condemned by governments and human rights organisations.",
+    "It's important to respect other people's safety, privacy and dignity.",
 ]
