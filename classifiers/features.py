@@ -192,7 +192,9 @@ def _opening_words(text: str) -> list[str]:
 
 def _embed(texts: list[str]) -> sp.csr_matrix:
     # Empty texts embed to NaN (0/0 normalisation): they become zero rows.
-    return sp.csr_matrix(np.nan_to_num(_wordllama().embed(texts, norm=True), nan=0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vectors = _wordllama().embed(texts, norm=True)
+    return sp.csr_matrix(np.nan_to_num(vectors, nan=0.0))
 
 
 class Featurizer:
