@@ -71,7 +71,7 @@ class Classifier:
         blocks: Sequence[str] = DEFAULT_BLOCKS,
         bits: int = 16,
         c: float = 4.0,
-        learning_rate: float = 0.5,
+        learning_rate: float = 1.0,
     ) -> None:
         self.domains = [d for d in domains if d != NO_DOMAIN] + [NO_DOMAIN]
         self.margin = margin

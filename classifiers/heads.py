@@ -32,13 +32,16 @@ class Head:
     """A softmax head over ``classes`` on ``dim`` features."""
 
     def __init__(
-        self, classes: Sequence[str], dim: int, *, c: float = 4.0, learning_rate: float = 0.5
+        self, classes: Sequence[str], dim: int, *, c: float = 4.0, learning_rate: float = 1.0
     ) -> None:
         self.classes = list(classes)
         self.c = c
         self.learning_rate = learning_rate
         self.weights = np.zeros((dim, len(self.classes)), dtype=np.float32)
         self.bias = np.zeros(len(self.classes), dtype=np.float32)
+        # AdaGrad accumulators of the online updates (the batch fit leaves them at zero).
+        self.sq_grad = np.zeros(dim, dtype=np.float32)
+        self.bias_sq_grad = 0.0
         self.updates = 0
 
     def fit(self, x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None = None) -> None:
@@ -86,19 +89,33 @@ class Head:
         return z
 
     def learn(self, x: sp.csr_matrix, y: int, weight: float = 1.0) -> None:
-        """One SGD step on the log loss of a single labelled row."""
+        """One AdaGrad step on the log loss of a single labelled row.
+
+        Per-feature step sizes shrink with the squared gradients a feature has seen: a
+        feature the labels keep touching settles (stable, calibrated probabilities), while a
+        new one, such as the words of a look-alike request, still moves quickly.
+        """
         p = self.predict_proba(x)[0]
         grad = p
         grad[y] -= 1.0
-        step = self.learning_rate * weight
         row = x.getrow(0) if x.shape[0] > 1 else x
         idx = row.indices
-        self.weights[idx] -= step * np.outer(row.data, grad).astype(np.float32)
-        self.bias -= step * grad.astype(np.float32)
+        g = np.outer(row.data, grad).astype(np.float32)
+        self.sq_grad[idx] += (g * g).sum(axis=1)
+        rate = self.learning_rate * weight / np.sqrt(1.0 + self.sq_grad[idx])
+        self.weights[idx] -= rate[:, None] * g
+        self.bias_sq_grad += float(grad @ grad)
+        self.bias -= (self.learning_rate * weight / np.sqrt(1.0 + self.bias_sq_grad)) * grad
         self.updates += 1
 
     def state(self) -> dict[str, np.ndarray]:
-        return {"weights": self.weights, "bias": self.bias, "updates": np.array(self.updates)}
+        return {
+            "weights": self.weights,
+            "bias": self.bias,
+            "sq_grad": self.sq_grad,
+            "bias_sq_grad": np.array(self.bias_sq_grad),
+            "updates": np.array(self.updates),
+        }
 
     @classmethod
     def from_state(
@@ -107,5 +124,7 @@ class Head:
         head = cls(classes, state["weights"].shape[0], **options)
         head.weights = np.array(state["weights"], dtype=np.float32)
         head.bias = np.array(state["bias"], dtype=np.float32)
+        head.sq_grad = np.array(state["sq_grad"], dtype=np.float32)
+        head.bias_sq_grad = float(state["bias_sq_grad"])
         head.updates = int(state["updates"])
         return head
