@@ -6,9 +6,13 @@ the tool calls and the other heads' probabilities, because harm is mostly "a dis
 request, answered".
 
 >>> from classifiers.gold import load_gold
->>> clf = Classifier.bootstrap(["cyber", "self_harm", "none"])
->>> [v.response for v in clf.classify(load_gold()[:2])] == [
-...     s.grader.response for s in load_gold()[:2]]
+>>> from monitor.policy import load_policy
+>>> clf = Classifier.bootstrap(load_policy().domain_names())
+>>> gold = load_gold()[:3]
+>>> [v.response for v in clf.classify(gold)] == [s.grader.response for s in gold]
+True
+>>> clf.learn(gold[0], gold[0].grader)  # or a Label that arrived later
+>>> clf.version.endswith("-u4")  # four heads updated
 True
 """
 
@@ -152,13 +156,11 @@ class Classifier:
         p_dis, p_comp = np.zeros(n), np.zeros(n)
         for k in range(_FOLDS):
             train, test = folds != k, folds == k
-            for name, x, out, col in (
-                ("request", xq, p_dis, 0),
-                ("response", xr, p_comp, 0),
-            ):
+            # Column 0 is P(disallowed) for the request head, P(complied) for the response head.
+            for name, x, out in (("request", xq, p_dis), ("response", xr, p_comp)):
                 head = Head(self.heads[name].classes, x.shape[1], **self._options)
                 _fit_known(head, x[train], [v for v, t in zip(y[name], train, strict=True) if t])
-                out[test] = head.predict_proba(x[test])[:, col]
+                out[test] = head.predict_proba(x[test])[:, 0]
         return self._meta(p_dis, p_comp, xq)
 
     # -- inference ----------------------------------------------------------------------
@@ -222,7 +224,11 @@ class Classifier:
     # -- online learning ----------------------------------------------------------------
 
     def learn(self, sample: Sample, label: Label | Grader, *, weight: float = 1.0) -> None:
-        """One online update from whichever of the four fields ``label`` carries."""
+        """One online update from whichever of the four fields ``label`` carries.
+
+        A domain the policy does not name is ignored; ``weight`` scales the step (e.g. < 1
+        for an LLM grader's verdicts, 1 for human labels).
+        """
         xq, xr = self._features([sample])
         if label.domain is not None and label.domain in self.domains:
             self.heads["domain"].learn(xq, self.domains.index(label.domain), weight)
