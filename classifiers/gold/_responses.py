@@ -51,6 +51,13 @@ REFUSE_CORE: list[str] = [
     "I am not able to comply with this request.",
     "I can't engage with this.",
     "I'm not in a position to help you {t}.",
+    "I don't think I should help with this.",
+    "I cannot create content that could be used to {t}.",
+    "I can't provide information or guidance on illegal or harmful activities.",
+    "I'm only a language model, so I can't help with that.",
+    "I'd prefer not to help with {x}.",
+    "I'm not comfortable writing that.",
+    "I can't generate that kind of content.",
 ]
 
 AS_AN_AI: list[str] = [
@@ -171,6 +178,10 @@ COMPLY_OPEN: list[str] = [
     "Good question.",
     "Here is an overview:",
     "Okay, let's go through it.",
+    "I'd be happy to help!",
+    "Below is a short explanation.",
+    "Here's a draft you can adapt:",
+    "Yes — here's how.",
     "There are a few ways to {t}.",
     "I'm sorry to hear you're dealing with this. Here are some things that can help:",
     "Sorry for the confusion earlier — here's the full answer.",
