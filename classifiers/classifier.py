@@ -181,37 +181,60 @@ class Classifier:
         p_resp = self.heads["response"].predict_proba(xr)
         meta = self._meta(p_req[:, 0], p_resp[:, 0], xq)
         p_harm = self.heads["harmful"].predict_proba(xq, xr, meta)
-        version = self.version
-        # Plain floats, rounded once for the whole batch: cheaper than per-sample numpy calls.
-        p_dom, p_req, p_resp = (np.round(p, 4).tolist() for p in (p_dom, p_req, p_resp))
+        # Decisions and rounding for the whole batch in numpy; plain floats per verdict.
+        top = p_dom.argmax(axis=1)
+        shown = p_dom >= _MIN_DOMAIN_SCORE
+        shown[np.arange(len(top)), top] = True
+        rows, cols = np.nonzero(shown)
+        scores = np.round(p_dom[rows, cols], 4).tolist()
+        domain_scores: list[dict[str, float]] = [{} for _ in samples]
+        for i, j, p in zip(rows.tolist(), cols.tolist(), scores, strict=True):
+            domain_scores[i][self.domains[j]] = p
+        requests = p_req.argmax(axis=1).tolist()
+        actions = p_resp.argmax(axis=1).tolist()
+        p_dis = np.round(p_req[:, 0], 4).tolist()
+        p_resp = np.round(p_resp, 4).tolist()
         harm = np.round(p_harm[:, 1], 4).tolist()
+        version = self.version
         return [
-            self._verdict(sample, p_dom[i], p_req[i], p_resp[i], harm[i], version)
+            self._verdict(
+                sample,
+                self.domains[top[i]],
+                domain_scores[i],
+                REQUESTS[requests[i]],
+                p_dis[i],
+                ACTIONS[actions[i]],
+                dict(zip(ACTIONS, p_resp[i], strict=True)),
+                harm[i],
+                version,
+            )
             for i, sample in enumerate(samples)
         ]
 
-    def _verdict(self, sample, p_dom, p_req, p_resp, harmful, version) -> Verdict:
-        top = max(range(len(p_dom)), key=p_dom.__getitem__)
-        domain_scores = {
-            d: p
-            for j, (d, p) in enumerate(zip(self.domains, p_dom, strict=True))
-            if p >= _MIN_DOMAIN_SCORE or j == top
-        }
-        request = REQUESTS[max(range(3), key=p_req.__getitem__)]
-        response = ACTIONS[max(range(3), key=p_resp.__getitem__)]
-        response_scores = dict(zip(ACTIONS, p_resp, strict=True))
+    def _verdict(
+        self,
+        sample,
+        domain,
+        domain_scores,
+        request,
+        request_score,
+        response,
+        response_scores,
+        harmful,
+        version,
+    ) -> Verdict:
         return Verdict(
             sample_id=sample.sample_id,
-            domain=self.domains[top],
+            domain=domain,
             domain_scores=domain_scores,
             request=request,
-            request_score=p_req[0],
+            request_score=request_score,
             response=response,
             response_scores=response_scores,
             harmful_score=harmful,
             outcome=outcome_of(
                 request,
-                p_req[0],
+                request_score,
                 response,
                 response_scores,
                 harmful,
