@@ -12,6 +12,7 @@ snapshot only stores weights. Request and response get separate feature spaces.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import Sequence
 from functools import cache
@@ -169,6 +170,8 @@ def _wordllama():
 
     import wordllama
 
+    # One core per worker: the tokenizer's thread pool only adds overhead (~10 %).
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     return wordllama.WordLlama.load(
         cache_dir=Path(wordllama.__file__).parent, disable_download=True
     )
