@@ -25,14 +25,14 @@ from classifiers.tool_calls import risk_cues, tool_call_text
 from monitor.contract import ToolCall
 
 #: Bumped whenever a feature's definition changes: trained weights only fit their version.
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 #: Feature blocks a :class:`Featurizer` can use; ``embed`` needs the ``wordllama`` package.
 BLOCKS = ("words", "opening", "chars", "cues", "embed", "embed_response")
 DEFAULT_BLOCKS = ("words", "opening", "cues", "embed")
 
 # Refusals show in the opening and the close; the middle of a long answer adds little
 # and costs time, so texts are clipped to head + tail.
-_HEAD, _TAIL = 320, 120
+_HEAD, _TAIL = 280, 100
 # A request's meaning is spread over all of it: keep more of it.
 _REQUEST_HEAD = 400
 _CHAR_HEAD, _CHAR_TAIL = 200, 80
