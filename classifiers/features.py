@@ -41,9 +41,9 @@ _HEAD, _TAIL = 280, 100
 _REQUEST_HEAD = 400
 _CHAR_HEAD, _CHAR_TAIL = 200, 80
 
-# Refusal and compliance cues as plain substrings of the lower-cased text: ``in`` runs in C,
-# an order of magnitude faster than the equivalent regular expressions, and cues are what
-# carries a refusal detector from one chat model's style to another's.
+# Refusal and compliance cues as plain substrings of the lower-cased text (easy to read and
+# extend; as fast here as compiled alternations). Grouped cues, not single phrasings, are
+# what carries a refusal detector from one chat model's style to another's.
 _CUES: dict[str, tuple[str, ...]] = {
     "apology": ("sorry", "apolog", "unfortunately", "i'm afraid"),
     "cannot": (
