@@ -252,18 +252,44 @@ class Classifier:
         A domain the policy does not name is ignored; ``weight`` scales the step (e.g. < 1
         for an LLM grader's verdicts, 1 for human labels).
         """
-        xq, xr = self._features([sample])
-        if label.domain is not None and label.domain in self.domains:
-            self.heads["domain"].learn(xq, self.domains.index(label.domain), weight)
-        if label.request is not None:
-            self.heads["request"].learn(xq, REQUESTS.index(label.request), weight)
-        if label.response is not None:
-            self.heads["response"].learn(xr, ACTIONS.index(label.response), weight)
-        if label.harmful is not None:
-            p_dis = self.heads["request"].predict_proba(xq)[:, 0]
-            p_comp = self.heads["response"].predict_proba(xr)[:, 0]
-            x = sp.hstack([xq, xr, self._meta(p_dis, p_comp, xq)], format="csr")
-            self.heads["harmful"].learn(x, int(label.harmful), weight)
+        self.learn_many([sample], [label], weight=weight)
+
+    def learn_many(
+        self,
+        samples: Sequence[Sample],
+        labels: Sequence[Label | Grader],
+        *,
+        weight: float = 1.0,
+    ) -> None:
+        """Online updates, in order, from a batch of labelled samples: the features are
+        computed once for the batch, which is most of the cost of an update."""
+        if not samples:
+            return
+        xq, xr = self._features(samples)
+        for head, x, targets in (
+            (
+                "domain",
+                xq,
+                [
+                    self._domain_index(lb.domain) if lb.domain in self.domains else None
+                    for lb in labels
+                ],
+            ),
+            ("request", xq, [_index(REQUESTS, lb.request) for lb in labels]),
+            ("response", xr, [_index(ACTIONS, lb.response) for lb in labels]),
+        ):
+            rows = [i for i, t in enumerate(targets) if t is not None]
+            if rows:
+                y = np.array([targets[i] for i in rows])
+                self.heads[head].learn_batch(x[rows], y, weight)
+        rows = [i for i, lb in enumerate(labels) if lb.harmful is not None]
+        if rows:
+            q, r = xq[rows], xr[rows]
+            p_dis = self.heads["request"].predict_proba(q)[:, 0]
+            p_comp = self.heads["response"].predict_proba(r)[:, 0]
+            x = sp.hstack([q, r, self._meta(p_dis, p_comp, q)], format="csr")
+            y = np.array([int(labels[i].harmful) for i in rows])
+            self.heads["harmful"].learn_batch(x, y, weight)
 
     # -- snapshots ----------------------------------------------------------------------
 

@@ -89,25 +89,28 @@ class Head:
         z /= z.sum(axis=1, keepdims=True)
         return z
 
-    def learn(self, x: sp.csr_matrix, y: int, weight: float = 1.0) -> None:
-        """One AdaGrad step on the log loss of a single labelled row.
+    def learn_batch(self, x: sp.csr_matrix, y: np.ndarray, weight: float = 1.0) -> None:
+        """One AdaGrad step on the summed log loss of a small batch of labelled rows (per-row
+        steps taken at the same weights, vectorised: labels arrive a few per batch).
 
         Per-feature step sizes shrink with the squared gradients a feature has seen: a
         feature the labels keep touching settles (stable, calibrated probabilities), while a
         new one, such as the words of a look-alike request, still moves quickly.
         """
-        p = self.predict_proba(x)[0]
-        grad = p
-        grad[y] -= 1.0
-        row = x.getrow(0) if x.shape[0] > 1 else x
-        idx = row.indices
-        g = np.outer(row.data, grad).astype(np.float32)
-        self.sq_grad[idx] += (g * g).sum(axis=1)
-        rate = self.learning_rate * weight / np.sqrt(1.0 + self.sq_grad[idx])
-        self.weights[idx] -= rate[:, None] * g
-        self.bias_sq_grad += float(grad @ grad)
-        self.bias -= (self.learning_rate * weight / np.sqrt(1.0 + self.bias_sq_grad)) * grad
-        self.updates += 1
+        if x.shape[0] == 0:
+            return
+        grad = self.predict_proba(x)
+        grad[np.arange(x.shape[0]), y] -= 1.0
+        touched = np.unique(x.indices)
+        g = np.asarray((x[:, touched].T @ grad), dtype=np.float32)
+        self.sq_grad[touched] += (g * g).sum(axis=1)
+        rate = self.learning_rate * weight / np.sqrt(1.0 + self.sq_grad[touched])
+        self.weights[touched] -= rate[:, None] * g
+        bias_grad = grad.sum(axis=0)
+        self.bias_sq_grad += float(bias_grad @ bias_grad)
+        rate = self.learning_rate * weight / np.sqrt(1.0 + self.bias_sq_grad)
+        self.bias -= (rate * bias_grad).astype(np.float32)
+        self.updates += x.shape[0]
 
     def state(self) -> dict[str, np.ndarray]:
         return {

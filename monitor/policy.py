@@ -49,6 +49,13 @@ class Detection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     breach_confidence: float = 0.99
     #: Samples of a stream before its baseline is trusted.
     warmup: int = 500
+    #: The streams ``posture_shift`` alarms on. Every stream costs its share of false
+    #: alarms (one per ``arl`` samples of it), so by default only the two posture rates the
+    #: policy is about; ``harmful_rate``, ``uncertain_rate`` and ``domain_mix`` (the mix of
+    #: request domains per model and surface) can be added.
+    shift_metrics: list[str] = msgspec.field(
+        default_factory=lambda: ["under_refusal_rate", "over_refusal_rate"]
+    )
 
 
 class Domain(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -83,6 +90,9 @@ class Policy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     receivers: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
     #: Link templates for alerts, e.g. ``{"grafana": "https://grafana/d/x?var-domain={domain}"}``.
     links: dict[str, str] = msgspec.field(default_factory=dict)
+    #: Alert grouping, inhibition, maintenance windows and acknowledgement (schema and
+    #: validation in ``alerts.config``).
+    alerting: dict[str, Any] = msgspec.field(default_factory=dict)
     source: str = ""
 
     def domain_names(self) -> list[str]:
@@ -212,7 +222,21 @@ def _semantic_errors(policy: Policy):
     yield from _detection_errors(policy.defaults.detection, ["defaults", "detection"])
 
 
+SHIFT_METRICS = (
+    "under_refusal_rate",
+    "over_refusal_rate",
+    "harmful_rate",
+    "uncertain_rate",
+    "domain_mix",
+)
+
+
 def _detection_errors(detection: Detection, where: list):
+    for i, metric in enumerate(detection.shift_metrics):
+        if metric not in SHIFT_METRICS:
+            yield [*where, "shift_metrics", i], (
+                f"unknown metric {metric!r}; one of {', '.join(SHIFT_METRICS)}"
+            )
     if detection.arl < 100:
         yield [*where, "arl"], f"arl {detection.arl} is below 100 samples"
     if not 0.5 < detection.breach_confidence < 1.0:

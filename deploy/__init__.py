@@ -1,0 +1,1 @@
+"""Deployment assets of the safety monitor (not part of the installed package)."""
