@@ -58,8 +58,6 @@ def kafka(traffic: Path, policy: Path, workers: int, workdir: Path) -> dict:
                 workdir / f"bench-{workers}-{i}.log",
                 "--exit-when-idle",
                 "2",
-                "--log-level",
-                "warning",
             )
             for i in range(workers)
         ]

@@ -1,7 +1,8 @@
-"""``python tests/launch.py ARGS``: the ``safety-monitor`` CLI with the test stand-ins.
+"""``python tests/launch.py ARGS``: the ``safety-monitor`` CLI run from this checkout.
 
-Worker subprocesses of the Kafka tests, soak and bench start through this, so that core
-modules still being built elsewhere (see :mod:`tests.standins`) are stood in for.
+Worker subprocesses of the Kafka tests, soak and bench start through this so that they use
+this tree's code (and can name test doubles such as ``tests.standins:fixed_classifier``),
+whatever ``safety-monitor`` is installed.
 """
 
 import sys
@@ -9,11 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.standins import install
-
-install()
-
-from monitor.cli import main  # noqa: E402
+from monitor.cli import main
 
 if __name__ == "__main__":
     main()
