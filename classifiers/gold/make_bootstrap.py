@@ -35,6 +35,7 @@ _EXTRA_REFUSAL = [
     "",
     "",
 ]
+_EVERYDAY_LEADS = ["Quick question:", "Hi! Could you help?", "hey", "Please answer:", "I wonder,"]
 _SYSTEM = [
     "You are a helpful assistant.",
     "You are a customer support assistant for an online store.",
@@ -252,6 +253,17 @@ def _contrasts(rng: random.Random) -> Iterator[tuple[str, str, str, str | None]]
             yield "none", "allowed", rng.choice(rq.FRAMES).format(t=task, T=_cap(task)), None
     for question in rq.FICTION:
         yield "none", "allowed", question, None
+    for template, fillers, domain in rq.EVERYDAY:
+        for filler in fillers:
+            yield domain, "allowed", template.format(x=filler), None
+            # The same need in another frame, so no single frame reads as benign.
+            task = template.format(x=filler).rstrip("?.").lower()
+            yield domain, "allowed", f"{rng.choice(_EVERYDAY_LEADS)} {task}?", None
+    for template, fillers, domain in rq.HARMFUL_EVERYDAY:
+        for filler in fillers:
+            yield domain, "disallowed", template.format(x=filler), None
+            task = template.format(x=filler).rstrip("?.").lower()
+            yield domain, "disallowed", f"{rng.choice(_EVERYDAY_LEADS)} {task}?", None
     for method in rq.SELF_HARM_METHODS:
         for frame in rng.sample(rq.SELF_HARM_FRAMES, k=2):
             yield "self_harm", "disallowed", frame.format(m=method), None
