@@ -25,6 +25,8 @@ log = structlog.get_logger("safety_monitor.state")
 
 #: Message header carrying an output's identity (sample id, alert id, origin).
 ID_HEADER = "sm-id"
+#: Message header carrying the samples partition and offset an output came from.
+SOURCE_HEADER = "sm-src"
 _FORMAT = 1
 
 

@@ -56,7 +56,7 @@ from monitor.runner import StopFlag
 from streams.config import StreamsConfig
 from streams.metrics import StreamMetrics
 from streams.replay import dead_letter_value, sample_key
-from streams.state import ID_HEADER, PartitionState, StateStore, read_to_end
+from streams.state import ID_HEADER, SOURCE_HEADER, PartitionState, StateStore, read_to_end
 
 log = structlog.get_logger("safety_monitor.worker")
 
@@ -101,12 +101,17 @@ class WorkerStats:
 
 
 class _Partition:
-    __slots__ = ("dirty", "pipeline", "state")
+    __slots__ = ("dirty", "hold", "pipeline", "redo_until", "state")
 
     def __init__(self, state: PartitionState, pipeline: Pipeline) -> None:
         self.state = state
         self.pipeline = pipeline
         self.dirty = False
+        #: After a crash: the highest source offset whose outputs were already published,
+        #: and where recovery started reading outputs. Until the partition is redone past
+        #: that offset, its snapshots keep that start (a later crash must still see them).
+        self.redo_until = -1
+        self.hold: dict[str, dict[int, int]] = {}
 
 
 class Worker:
@@ -284,6 +289,7 @@ class Worker:
         started = time.perf_counter()
         samples: list[Sample] = []
         keys: list[bytes] = []
+        offsets: list[int] = []
         for record in fresh:
             raw = record.value or b""
             try:
@@ -296,9 +302,10 @@ class Worker:
                 self.kafka_metrics.misrouted.inc()
             samples.append(sample)
             keys.append(key)
+            offsets.append(record.offset)
         if samples:
             result = part.pipeline.process(samples)
-            self._publish(partition, samples, keys, result)
+            self._publish(partition, samples, keys, offsets, result)
             self.metrics.observe_batch(samples, result, part.pipeline)
             done = time.perf_counter() - started
             for _ in samples:
@@ -310,20 +317,26 @@ class Worker:
         self.metrics.samples.labels("kafka").inc(len(fresh))
         self.kafka_metrics.partition_samples.labels(str(partition)).inc(len(fresh))
 
-    def _publish(self, partition: int, samples, keys, result) -> None:
-        for sample, key, verdict in zip(samples, keys, result.verdicts, strict=True):
-            self._emit("verdicts", key, encode(verdict), sample.sample_id, partition)
+    def _publish(self, partition: int, samples, keys, offsets, result) -> None:
+        offset_of = {}
+        for sample, key, offset, verdict in zip(
+            samples, keys, offsets, result.verdicts, strict=True
+        ):
+            offset_of[sample.sample_id] = offset
+            source = (partition, offset)
+            self._emit("verdicts", key, encode(verdict), sample.sample_id, source, partition)
             if verdict.outcome == "uncertain":
                 entry = _encoder.encode(ReviewEntry(sample.sample_id, verdict, sample))
-                self._emit("review", key, entry, sample.sample_id, partition)
+                self._emit("review", key, entry, sample.sample_id, source, partition)
             self._join.add_sample(sample)
         for alert in result.alerts:
             self.stats.alerts += 1
             value = encode(alert)
             key = alert.dedup_key.encode()
-            self._emit("alerts", key, value, alert.alert_id)
+            source = (partition, offset_of.get(alert.detected_at_sample_id, offsets[-1]))
+            self._emit("alerts", key, value, alert.alert_id, source)
             if alert.severity == "critical":
-                self._emit("escalations", key, value, alert.alert_id)
+                self._emit("escalations", key, value, alert.alert_id, source)
             self.metrics.observe_alert(alert)
             log.warning(
                 "alert",
@@ -339,12 +352,19 @@ class Worker:
 
     def _dead_letter(self, partition: int, offset: int, raw: bytes, reason: str) -> None:
         origin = f"{self._topics['samples']}:{partition}:{offset}"
-        self._emit("dead-letters", origin.encode(), dead_letter_value(raw, origin, reason), origin)
+        value = dead_letter_value(raw, origin, reason)
+        self._emit("dead-letters", origin.encode(), value, origin, (partition, offset))
         self.metrics.dead_letter(reason_kind(reason))
         self.stats.dead_letters += 1
 
     def _emit(
-        self, role: str, key: bytes, value: bytes, ident: str, partition: int | None = None
+        self,
+        role: str,
+        key: bytes,
+        value: bytes,
+        ident: str,
+        source: tuple[int, int],
+        partition: int | None = None,
     ) -> None:
         suppressed = self._suppress[role]
         if ident in suppressed:
@@ -359,7 +379,8 @@ class Worker:
                 key=key,
                 value=value,
                 partition=partition,
-                headers=[(ID_HEADER, ident.encode())],
+                # Identity, and the samples partition and offset that produced it.
+                headers=[(ID_HEADER, ident.encode()), (SOURCE_HEADER, b"%d:%d" % source)],
             )
         )
 
@@ -429,7 +450,19 @@ class Worker:
         for tp, end in ends.items():
             outputs_from.setdefault(tp.topic, {})[tp.partition] = end
         for p in targets:
-            self._parts[p].state.outputs_from = outputs_from
+            part = self._parts[p]
+            if part.redo_until > part.state.applied:
+                # Still redoing what a crashed owner had published: the next recovery must
+                # read those outputs too, so do not move past where this one started.
+                part.state.outputs_from = {
+                    topic: {
+                        q: min(end, part.hold.get(topic, {}).get(q, end))
+                        for q, end in ends_of.items()
+                    }
+                    for topic, ends_of in outputs_from.items()
+                }
+            else:
+                part.state.outputs_from = outputs_from
         sizes = self._store.save([self._parts[p].state for p in targets])
         commits = {}
         for p in targets:
@@ -491,10 +524,16 @@ class Worker:
                     tp = TopicPartition(topic, q)
                     start[tp] = min(start.get(tp, ends.get(q, 0)), ends.get(q, 0))
         by_topic: dict[str, set[str]] = {}
+        redo_until = {p: -1 for p in states}
         for record in read_to_end(self._reader, start):
-            for key, value in record.headers or ():
-                if key == ID_HEADER:
-                    by_topic.setdefault(record.topic, set()).add(value.decode())
+            headers = dict(record.headers or ())
+            if ID_HEADER not in headers or SOURCE_HEADER not in headers:
+                continue
+            p, offset = map(int, headers[SOURCE_HEADER].split(b":"))
+            if p not in states or offset <= states[p].applied:
+                continue  # another partition's, or covered by the snapshot already
+            by_topic.setdefault(record.topic, set()).add(headers[ID_HEADER].decode())
+            redo_until[p] = max(redo_until[p], offset)
         for role in _OUTPUTS:
             self._suppress[role] |= by_topic.get(self._topics[role], set())
         for p, state in states.items():
@@ -508,7 +547,10 @@ class Worker:
                     setattr(pipeline, name, getattr(state, name))
                 else:
                     setattr(state, name, getattr(pipeline, name, None))
-            self._parts[p] = _Partition(state, pipeline)
+            part = self._parts[p] = _Partition(state, pipeline)
+            part.redo_until = redo_until[p]
+            for tp, offset in start.items():
+                part.hold.setdefault(tp.topic, {})[tp.partition] = offset
         seconds = time.perf_counter() - started
         self.kafka_metrics.recovery.observe(seconds)
         log.info(
