@@ -125,7 +125,7 @@ def test_unknown_shift_metric_is_a_policy_error():
 
     from monitor.policy import PolicyError
 
-    with pytest.raises(PolicyError, match="shift_metrics.0: unknown metric 'm2'"):
+    with pytest.raises(PolicyError, match=r"shift_metrics\.0: unknown metric 'm2'"):
         parse_policy(
             "version: v\ndefaults:\n  detection:\n    shift_metrics: [m2]\ndomains:\n  cyber: {}\n"
         )
