@@ -79,9 +79,10 @@ def test_twenty_segments_in_control_stay_within_the_false_alarm_budget():
         list(_segment_stream(m, 20_000, lambda i: 0.02, seed=100 + k)) for k, m in enumerate(models)
     ]
     sink = CapturingSink()
+    pipeline = Pipeline(load_policy(), FixedClassifier())
     run(
         [s for group in zip(*streams, strict=True) for s in group],
-        Pipeline(load_policy(), FixedClassifier()),
+        pipeline,
         source_name="test",
         alert_sinks=[sink],
         dead_letters=DeadLetters(None),
@@ -91,6 +92,8 @@ def test_twenty_segments_in_control_stay_within_the_false_alarm_budget():
     # 400,000 in-control samples at ARL 1e5: about 4 expected, fewer with a learned
     # baseline (make bench-drift measures 2-3); more than 10 would break the budget.
     assert len(false_alarms) <= 10, [a.segment for a in false_alarms]
+    # The total budget is reported: 20 streams x 20,000 samples / 1e5.
+    assert abs(pipeline.expected_false_alarms - 4.0) < 1e-6
     assert not [a for a in sink.firing() if a.rule == "posture_breach"]
 
 
