@@ -72,16 +72,37 @@ def _sample(sid: str, prompt: str, response: str) -> Sample:
 
 
 def load_xstest(root: Path) -> list[Item]:
+    """Completions with the human label and, as anchors, the authors' automated labels
+    (``strmatch``, ``gpt4``; None where GPT-4 gave no valid label)."""
     items = []
     for model in XSTEST_MODELS:
         path = root / "xstest" / "model_completions" / f"xstest_v2_completions_{model}.csv"
+        auto = {
+            name: _auto_labels(root, model, kind, column)
+            for name, kind, column in (
+                ("strmatch", "streval", "strmatch_label"),
+                ("gpt4", "gpteval", "gpt4_label"),
+            )
+        }
         with path.open(newline="", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
                 safe = not row["type"].startswith("contrast_")
                 action = XSTEST_ACTION[row["final_label"]]
                 sample = _sample(f"xs-{model}-{row['id']}", row["prompt"], row["completion"] or "")
-                items.append(Item(sample, model, action=action, safe=safe))
+                anchors = {name: labels.get(row["id"]) for name, labels in auto.items()}
+                items.append(Item(sample, model, action=action, safe=safe, **anchors))
     return items
+
+
+def _auto_labels(root: Path, model: str, kind: str, column: str) -> dict[str, str | None]:
+    path = (
+        root
+        / "xstest"
+        / "automated_evaluation_labels"
+        / f"xstest_v2_completions_{model}_{kind}.csv"
+    )
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {row["id"]: XSTEST_ACTION.get(row[column]) for row in csv.DictReader(fh)}
 
 
 def load_chatgpt_refusals(root: Path) -> tuple[list[Item], list[Item]]:
@@ -131,30 +152,54 @@ def refusal_score(v: Verdict) -> float:
 
 
 def response_metrics(items: Sequence[Item], verdicts: Sequence[Verdict]) -> dict[str, float]:
-    truth = [i.labels["action"] for i in items]
-    pred = [v.response for v in verdicts]
-    binary = [(t, v) for t, v in zip(truth, verdicts, strict=True) if t != "partial"]
-    out = {
+    return action_metrics(
+        [i.labels["action"] for i in items],
+        [v.response for v in verdicts],
+        [refusal_score(v) > 0.5 for v in verdicts],
+    )
+
+
+def action_metrics(truth: Sequence[str], pred: Sequence[str], refused: Sequence[bool]) -> dict:
+    """3-way accuracy and refusal balanced accuracies; ``refused`` = predicted not complied."""
+    binary = [(t, r) for t, r in zip(truth, refused, strict=True) if t != "partial"]
+    return {
         "acc3": float(np.mean([t == p for t, p in zip(truth, pred, strict=True)])),
         # Refused vs complied on rows humans called one of the two (partial left out).
-        "ba": balanced_accuracy_score(
-            [t == "refused" for t, _ in binary], [refusal_score(v) > 0.5 for _, v in binary]
-        ),
+        "ba": balanced_accuracy_score([t == "refused" for t, _ in binary], [r for _, r in binary]),
         # Any refusal (refused or partial) vs full compliance: the authors' binary scheme.
-        "ba_any": balanced_accuracy_score(
-            [t != "complied" for t in truth], [refusal_score(v) > 0.5 for v in verdicts]
-        ),
+        "ba_any": balanced_accuracy_score([t != "complied" for t in truth], list(refused)),
     }
-    return out
+
+
+def anchor_metrics(items: Sequence[Item], name: str) -> dict[str, float]:
+    """The same metrics for an automated XSTest labeller, on the rows it labelled."""
+    rows = [(i.labels["action"], i.labels[name]) for i in items if i.labels[name] is not None]
+    return action_metrics(
+        [t for t, _ in rows], [p for _, p in rows], [p != "complied" for _, p in rows]
+    )
+
+
+def ece(truth: Sequence[bool], prob: Sequence[float], bins: int = 10) -> float:
+    """Expected calibration error: |observed rate - mean probability|, weighted over bins."""
+    truth, prob = np.asarray(truth, dtype=float), np.asarray(prob, dtype=float)
+    which = np.minimum((prob * bins).astype(int), bins - 1)
+    return float(
+        sum(
+            abs(truth[which == b].mean() - prob[which == b].mean()) * (which == b).mean()
+            for b in range(bins)
+            if (which == b).any()
+        )
+    )
 
 
 def xstest_table(clf: Classifier, items: list[Item], title: str) -> dict[str, float]:
     verdicts = clf.classify([i.sample for i in items])
     print(f"\n## XSTest v2 human labels ({title})")
     print(
-        "| model | n | 3-way acc | refusal BA (r vs c) | BA (r+p vs c) | over-refusal acc (safe) |"
+        "| model | n | 3-way acc | refusal BA (r vs c) | BA (r+p vs c) | over-refusal acc (safe) "
+        "| strmatch acc / BA | GPT-4 acc / BA |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     pooled = {}
     for group in (*XSTEST_MODELS, "pooled"):
         idx = [k for k, i in enumerate(items) if group in ("pooled", i.group)]
@@ -165,12 +210,21 @@ def xstest_table(clf: Classifier, items: list[Item], title: str) -> dict[str, fl
         over_true = [i.labels["action"] != "complied" for i, _ in safe]
         over_pred = [v.outcome == "over_refusal" or refusal_score(v) > 0.5 for _, v in safe]
         m["over"] = float(np.mean([a == b for a, b in zip(over_true, over_pred, strict=True)]))
+        s, g = anchor_metrics(sub, "strmatch"), anchor_metrics(sub, "gpt4")
         print(
             f"| {group} | {len(sub)} | {m['acc3']:.3f} | {m['ba']:.3f} | {m['ba_any']:.3f} "
-            f"| {m['over']:.3f} |"
+            f"| {m['over']:.3f} | {s['acc3']:.3f} / {s['ba']:.3f} "
+            f"| {g['acc3']:.3f} / {g['ba']:.3f} |"
         )
         pooled = m
-    print("anchors (3-way acc, pooled): strmatch 0.839, GPT-4 0.799")
+    print(
+        "anchors: the authors' strmatch and GPT-4 labellers on the same rows, computed here from "
+        "the shared files (data README: 3-way acc pooled 0.839 / 0.799)"
+    )
+    outcome_table(items, verdicts)
+    refused_any = [i.labels["action"] != "complied" for i in items]
+    pooled["ece"] = ece(refused_any, [refusal_score(v) for v in verdicts])
+    print(f"calibration of P(not complied): ECE {pooled['ece']:.3f} (10 bins)")
     # Harmful response = unsafe prompt answered (the human label says complied).
     harm_true = [(not i.labels["safe"]) and i.labels["action"] == "complied" for i in items]
     harm_pred = [v.harmful_score >= 0.5 for v in verdicts]
@@ -182,6 +236,26 @@ def xstest_table(clf: Classifier, items: list[Item], title: str) -> dict[str, fl
         f"unsafe-prompt AUPRC from request_score: {pooled['req_ap']:.3f}"
     )
     return pooled
+
+
+def outcome_table(items: Sequence[Item], verdicts: Sequence[Verdict]) -> None:
+    """Verdict outcomes against the outcome the human labels imply (contract section 3)."""
+
+    def truth(i: Item) -> str:
+        if not i.labels["safe"] and i.labels["action"] == "complied":
+            return "under_refusal"
+        return "over_refusal" if i.labels["safe"] and i.labels["action"] != "complied" else "ok"
+
+    names = ("under_refusal", "over_refusal", "ok", "uncertain")
+    pairs = [(truth(i), v.outcome) for i, v in zip(items, verdicts, strict=True)]
+    decided = [(t, o) for t, o in pairs if o != "uncertain"]
+    print("outcome (rows: from human labels; columns: verdict)")
+    print("| human \\ verdict | " + " | ".join(names) + " |")
+    print("|---" * (len(names) + 1) + "|")
+    for t in names[:3]:
+        print(f"| {t} | " + " | ".join(str(pairs.count((t, o))) for o in names) + " |")
+    agree = np.mean([t == o for t, o in decided])
+    print(f"outcome agreement on decided verdicts: {agree:.3f} ({len(decided)} of {len(pairs)})")
 
 
 def chatgpt_table(clf: Classifier, test: list[Item], title: str) -> dict[str, float]:
@@ -266,40 +340,43 @@ def prequential(domains: list[str], items: list[Item], title: str) -> None:
     clf = Classifier.bootstrap(domains)
     stream = items[:]
     random.Random(0).shuffle(stream)
-    hits = []
+    hits, truth, prob = [], [], []
     for i in stream:
         verdict = clf.classify([i.sample])[0]
-        hits.append((refusal_score(verdict) > 0.5) == (i.labels["action"] != "complied"))
+        truth.append(i.labels["action"] != "complied")
+        prob.append(refusal_score(verdict))
+        hits.append((prob[-1] > 0.5) == truth[-1])
         clf.learn(i.sample, Label(i.sample.sample_id, "eval", response=i.labels["action"]))
     n = len(hits)
-    quarters = [np.mean(hits[k * n // 4 : (k + 1) * n // 4]) for k in range(4)]
+    quarters = [slice(k * n // 4, (k + 1) * n // 4) for k in range(4)]
     print(
         f"| {title} | {n} | {np.mean(hits):.3f} | "
-        + " | ".join(f"{q:.3f}" for q in quarters)
-        + " |"
+        + " | ".join(f"{np.mean(hits[q]):.3f}" for q in quarters)
+        + f" | {ece(truth[quarters[0]], prob[quarters[0]]):.3f} → "
+        f"{ece(truth[quarters[3]], prob[quarters[3]]):.3f} |"
     )
 
 
 def ablation(domains, xs, cr_test, mod) -> None:
     print("\n## Feature ablation (trained on gold only; zero-shot on each set)")
     print(
-        "| blocks | bootstrap s | XSTest refusal BA | XSTest 3-way | ChatGPT acc | "
-        "moderation AUPRC | classify samples/s |"
+        "| blocks | train s | XSTest refusal BA | XSTest 3-way | XSTest unsafe-prompt AUPRC | "
+        "ChatGPT acc | moderation AUPRC | classify samples/CPU s |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     variants = [
         ("words",),
         ("words", "cues"),
-        ("words", "chars"),
-        ("words", "chars", "cues"),
-        ("cues", "embed"),
-        ("words", "cues", "embed"),
-        ("words", "chars", "cues", "embed"),
+        ("words", "opening", "cues"),
+        ("words", "opening", "cues", "embed"),  # the default
+        ("words", "opening", "cues", "embed", "chars"),
+        ("words", "opening", "cues", "embed", "embed_response"),
     ]
     probe = [i.sample for i in xs[:2000]]
     for blocks in variants:
         t = time.perf_counter()
-        clf = Classifier.bootstrap(domains, blocks=blocks)
+        clf = Classifier(domains, blocks=blocks)
+        clf.fit(load_gold())  # trained here, so that the times compare
         boot = time.perf_counter() - t
         xv = clf.classify([i.sample for i in xs])
         m = response_metrics(xs, xv)
@@ -314,12 +391,15 @@ def ablation(domains, xs, cr_test, mod) -> None:
         ap = average_precision_score(
             [any(i.labels["flags"].values()) for i in mod], [v.request_score for v in mv]
         )
-        t = time.perf_counter()
+        req_ap = average_precision_score(
+            [not i.labels["safe"] for i in xs[:450]], [v.request_score for v in xv[:450]]
+        )
+        t = time.process_time()
         clf.classify(probe)
-        rate = len(probe) / (time.perf_counter() - t)
+        rate = len(probe) / (time.process_time() - t)
         print(
-            f"| {'+'.join(blocks)} | {boot:.1f} | {m['ba']:.3f} | {m['acc3']:.3f} | {cacc:.3f} "
-            f"| {ap:.3f} | {rate:,.0f} |"
+            f"| {'+'.join(blocks)} | {boot:.1f} | {m['ba']:.3f} | {m['acc3']:.3f} | {req_ap:.3f} "
+            f"| {cacc:.3f} | {ap:.3f} | {rate:,.0f} |"
         )
 
 
@@ -349,8 +429,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     chatgpt_table(trained_on(domains, cr_train), cr_test, "trained on gold + its own 70% train")
 
     print("\n## Prequential (test-then-train, one label per sample, from the gold bootstrap)")
-    print("| stream | n | accuracy (refusal vs compliance) | Q1 | Q2 | Q3 | Q4 |")
-    print("|---|---|---|---|---|---|---|")
+    print("| stream | n | accuracy (refusal vs compliance) | Q1 | Q2 | Q3 | Q4 | ECE Q1 → Q4 |")
+    print("|---|---|---|---|---|---|---|---|")
     prequential(domains, xs, "XSTest, 5 models shuffled")
     prequential(domains, [*cr_train, *cr_test], "ChatGPT-refusals, all usable rows")
     if not args.quick:

@@ -1,7 +1,8 @@
 """Request and response classifiers: features, online heads, outcome rule, label join.
 
 >>> from classifiers import Classifier
->>> clf = Classifier.bootstrap(["cyber", "none"])
+>>> from monitor.policy import load_policy
+>>> clf = Classifier.bootstrap(load_policy().domain_names())  # loads the shipped state
 >>> clf.version.startswith("hl1-")
 True
 """

@@ -6,9 +6,13 @@ the tool calls and the other heads' probabilities, because harm is mostly "a dis
 request, answered".
 
 >>> from classifiers.gold import load_gold
->>> clf = Classifier.bootstrap(["cyber", "self_harm", "none"])
->>> [v.response for v in clf.classify(load_gold()[:2])] == [
-...     s.grader.response for s in load_gold()[:2]]
+>>> from monitor.policy import load_policy
+>>> clf = Classifier.bootstrap(load_policy().domain_names())
+>>> gold = load_gold()[:3]
+>>> [v.response for v in clf.classify(gold)] == [s.grader.response for s in gold]
+True
+>>> clf.learn(gold[0], gold[0].grader)  # or a Label that arrived later
+>>> clf.version.endswith("-u4")  # four heads updated
 True
 """
 
@@ -71,7 +75,7 @@ class Classifier:
         blocks: Sequence[str] = DEFAULT_BLOCKS,
         bits: int = 16,
         c: float = 4.0,
-        learning_rate: float = 0.5,
+        learning_rate: float = 1.0,
     ) -> None:
         self.domains = [d for d in domains if d != NO_DOMAIN] + [NO_DOMAIN]
         self.margin = margin
@@ -152,13 +156,11 @@ class Classifier:
         p_dis, p_comp = np.zeros(n), np.zeros(n)
         for k in range(_FOLDS):
             train, test = folds != k, folds == k
-            for name, x, out, col in (
-                ("request", xq, p_dis, 0),
-                ("response", xr, p_comp, 0),
-            ):
+            # Column 0 is P(disallowed) for the request head, P(complied) for the response head.
+            for name, x, out in (("request", xq, p_dis), ("response", xr, p_comp)):
                 head = Head(self.heads[name].classes, x.shape[1], **self._options)
                 _fit_known(head, x[train], [v for v, t in zip(y[name], train, strict=True) if t])
-                out[test] = head.predict_proba(x[test])[:, col]
+                out[test] = head.predict_proba(x[test])[:, 0]
         return self._meta(p_dis, p_comp, xq)
 
     # -- inference ----------------------------------------------------------------------
@@ -179,37 +181,60 @@ class Classifier:
         p_resp = self.heads["response"].predict_proba(xr)
         meta = self._meta(p_req[:, 0], p_resp[:, 0], xq)
         p_harm = self.heads["harmful"].predict_proba(xq, xr, meta)
-        version = self.version
-        # Plain floats, rounded once for the whole batch: cheaper than per-sample numpy calls.
-        p_dom, p_req, p_resp = (np.round(p, 4).tolist() for p in (p_dom, p_req, p_resp))
+        # Decisions and rounding for the whole batch in numpy; plain floats per verdict.
+        top = p_dom.argmax(axis=1)
+        shown = p_dom >= _MIN_DOMAIN_SCORE
+        shown[np.arange(len(top)), top] = True
+        rows, cols = np.nonzero(shown)
+        scores = np.round(p_dom[rows, cols], 4).tolist()
+        domain_scores: list[dict[str, float]] = [{} for _ in samples]
+        for i, j, p in zip(rows.tolist(), cols.tolist(), scores, strict=True):
+            domain_scores[i][self.domains[j]] = p
+        requests = p_req.argmax(axis=1).tolist()
+        actions = p_resp.argmax(axis=1).tolist()
+        p_dis = np.round(p_req[:, 0], 4).tolist()
+        p_resp = np.round(p_resp, 4).tolist()
         harm = np.round(p_harm[:, 1], 4).tolist()
+        version = self.version
         return [
-            self._verdict(sample, p_dom[i], p_req[i], p_resp[i], harm[i], version)
+            self._verdict(
+                sample,
+                self.domains[top[i]],
+                domain_scores[i],
+                REQUESTS[requests[i]],
+                p_dis[i],
+                ACTIONS[actions[i]],
+                dict(zip(ACTIONS, p_resp[i], strict=True)),
+                harm[i],
+                version,
+            )
             for i, sample in enumerate(samples)
         ]
 
-    def _verdict(self, sample, p_dom, p_req, p_resp, harmful, version) -> Verdict:
-        top = max(range(len(p_dom)), key=p_dom.__getitem__)
-        domain_scores = {
-            d: p
-            for j, (d, p) in enumerate(zip(self.domains, p_dom, strict=True))
-            if p >= _MIN_DOMAIN_SCORE or j == top
-        }
-        request = REQUESTS[max(range(3), key=p_req.__getitem__)]
-        response = ACTIONS[max(range(3), key=p_resp.__getitem__)]
-        response_scores = dict(zip(ACTIONS, p_resp, strict=True))
+    def _verdict(
+        self,
+        sample,
+        domain,
+        domain_scores,
+        request,
+        request_score,
+        response,
+        response_scores,
+        harmful,
+        version,
+    ) -> Verdict:
         return Verdict(
             sample_id=sample.sample_id,
-            domain=self.domains[top],
+            domain=domain,
             domain_scores=domain_scores,
             request=request,
-            request_score=p_req[0],
+            request_score=request_score,
             response=response,
             response_scores=response_scores,
             harmful_score=harmful,
             outcome=outcome_of(
                 request,
-                p_req[0],
+                request_score,
                 response,
                 response_scores,
                 harmful,
@@ -222,7 +247,11 @@ class Classifier:
     # -- online learning ----------------------------------------------------------------
 
     def learn(self, sample: Sample, label: Label | Grader, *, weight: float = 1.0) -> None:
-        """One online update from whichever of the four fields ``label`` carries."""
+        """One online update from whichever of the four fields ``label`` carries.
+
+        A domain the policy does not name is ignored; ``weight`` scales the step (e.g. < 1
+        for an LLM grader's verdicts, 1 for human labels).
+        """
         self.learn_many([sample], [label], weight=weight)
 
     def learn_many(

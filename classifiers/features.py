@@ -12,6 +12,7 @@ snapshot only stores weights. Request and response get separate feature spaces.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import Sequence
 from functools import cache
@@ -24,21 +25,25 @@ from classifiers.tool_calls import risk_cues, tool_call_text
 from monitor.contract import ToolCall
 
 #: Bumped whenever a feature's definition changes: trained weights only fit their version.
-FEATURES_VERSION = 2
-#: Feature blocks a :class:`Featurizer` can use; ``embed`` needs the ``wordllama`` package.
+FEATURES_VERSION = 4
+#: Feature blocks a :class:`Featurizer` can use; ``embed*`` need the ``wordllama`` package.
 BLOCKS = ("words", "opening", "chars", "cues", "embed", "embed_response")
+#: What pays (``bench/eval_classifiers.py`` ablation): words, opening and cues carry refusal
+#: detection; the request embedding buys request-side recall and ranking (SimpleSafetyTests
+#: recall, XSTest unsafe-prompt and moderation AUPRC). Character n-grams and the response
+#: embedding add little for a large share of the throughput: opt in with ``blocks=``.
 DEFAULT_BLOCKS = ("words", "opening", "cues", "embed")
 
 # Refusals show in the opening and the close; the middle of a long answer adds little
 # and costs time, so texts are clipped to head + tail.
-_HEAD, _TAIL = 320, 120
+_HEAD, _TAIL = 280, 100
 # A request's meaning is spread over all of it: keep more of it.
 _REQUEST_HEAD = 400
 _CHAR_HEAD, _CHAR_TAIL = 200, 80
 
-# Refusal and compliance cues as plain substrings of the lower-cased text: ``in`` runs in C,
-# an order of magnitude faster than the equivalent regular expressions, and cues are what
-# carries a refusal detector from one chat model's style to another's.
+# Refusal and compliance cues as plain substrings of the lower-cased text (easy to read and
+# extend; as fast here as compiled alternations). Grouped cues, not single phrasings, are
+# what carries a refusal detector from one chat model's style to another's.
 _CUES: dict[str, tuple[str, ...]] = {
     "apology": ("sorry", "apolog", "unfortunately", "i'm afraid"),
     "cannot": (
@@ -169,6 +174,8 @@ def _wordllama():
 
     import wordllama
 
+    # One core per worker: the tokenizer's thread pool only adds overhead (~10 %).
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     return wordllama.WordLlama.load(
         cache_dir=Path(wordllama.__file__).parent, disable_download=True
     )
@@ -190,9 +197,53 @@ def _opening_words(text: str) -> list[str]:
     ]
 
 
-def _embed(texts: list[str]) -> sp.csr_matrix:
-    # Empty texts embed to NaN (0/0 normalisation): they become zero rows.
-    return sp.csr_matrix(np.nan_to_num(_wordllama().embed(texts, norm=True), nan=0.0))
+class _WordVectors:
+    """wordllama's embedding of a text, taken word by word: the mean of its words' vectors,
+    each word's vector being the mean of its token vectors (cached per word, bounded).
+
+    Tokenising every text with wordllama's tokenizer cost more than all other request
+    features together; words repeat, so tokenising each word once is several times cheaper.
+    The vectors are what ``WordLlama.embed`` gives each word on its own, so the result is a
+    close approximation of embedding the whole text, identical in training and inference.
+    """
+
+    def __init__(self, capacity: int = 50_000) -> None:
+        self.capacity = capacity
+        self._ids: dict[str, int] = {}
+        # Allocated once (calloc: untouched rows cost no memory), filled as words arrive.
+        self._vectors = np.zeros((capacity, _wordllama().embedding.shape[1]), dtype=np.float32)
+
+    def embed(self, texts: Sequence[str]) -> sp.csr_matrix:
+        docs = [_TOKEN.findall(t.lower()) for t in texts]
+        new = {w for doc in docs for w in doc if w not in self._ids}
+        if len(self._ids) + len(new) > self.capacity:
+            self._ids = {}  # bounded memory: start over (vectors do not depend on the cache)
+            new = {w for doc in docs for w in doc}
+            if len(new) > self.capacity and len(texts) > 1:  # a huge batch: halve it
+                half = len(texts) // 2
+                return sp.vstack([self.embed(texts[:half]), self.embed(texts[half:])], "csr")
+            docs = [doc[: self.capacity] for doc in docs]  # one text beyond all bounds
+            new = {w for doc in docs for w in doc}
+        if new:
+            self._add(sorted(new))
+        ids = self._ids
+        cols = [ids[w] for doc in docs for w in doc]
+        lengths = np.fromiter((len(doc) for doc in docs), dtype=np.int64, count=len(docs))
+        weights = np.repeat(1.0 / np.maximum(lengths, 1), lengths).astype(np.float32)
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        mean = sp.csr_matrix((weights, cols, indptr), shape=(len(docs), self.capacity))
+        vectors = np.asarray(mean @ self._vectors)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return sp.csr_matrix(vectors / np.where(norms > 0, norms, 1.0))
+
+    def _add(self, words: list[str]) -> None:
+        model = _wordllama()
+        # Empty or unknown-only words embed to NaN (0/0 normalisation): zero vectors.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vectors = np.nan_to_num(model.embed(words), nan=0.0)
+        start = len(self._ids)
+        self._ids.update((w, start + k) for k, w in enumerate(words))
+        self._vectors[start : start + len(words)] = vectors
 
 
 class Featurizer:
@@ -219,6 +270,8 @@ class Featurizer:
             n_features=n, analyzer="char_wb", ngram_range=(3, 5), alternate_sign=False
         )
         self._tools = HashingVectorizer(n_features=2**12, token_pattern=r"[\w./-]+")
+        embeds = {"embed", "embed_response"} & set(self.blocks)
+        self._word_vectors = _WordVectors() if embeds else None
         self.request_dim = self._dim(request=True)
         self.response_dim = self._dim(request=False)
 
@@ -245,14 +298,14 @@ class Featurizer:
             parts.append(self._chars.transform([_clip(t, _CHAR_HEAD, _CHAR_TAIL) for t in texts]))
         if request:
             if "embed" in self.blocks:
-                parts.append(_embed(clipped))
+                parts.append(self._word_vectors.embed(clipped))
         else:
             if "opening" in self.blocks:
                 parts.append(self._opening.transform(texts))
             if "cues" in self.blocks:
                 parts.append(sp.csr_matrix(_cue_matrix(clipped)))
             if "embed_response" in self.blocks:
-                parts.append(_embed([t[:_OPENING] for t in texts]))
+                parts.append(self._word_vectors.embed([t[:_OPENING] for t in texts]))
         return parts
 
     def request(

@@ -210,6 +210,7 @@ def run(
         dead_letter_file=str(dead_path) if stats.dead_letters else None,
         alerts=stats.alerts,
         labels=stats.labels,
+        expected_false_alarms=round(pipeline.expected_false_alarms, 2),
         samples_per_s=round(stats.samples / stats.elapsed_s) if stats.elapsed_s else None,
         by_signal=stats.stopped_by_signal,
     )

@@ -32,7 +32,9 @@ class Exemplars:
         self._ring: deque[tuple[str, str, str]] = deque(maxlen=size)
 
     def add(self, sample_id: str, request: str, response: str) -> None:
-        self._ring.append((sample_id, request, response))
+        # Keep only what an excerpt can show (whitespace folds later): bounded per stream.
+        keep = 2 * EXCERPT_CHARS
+        self._ring.append((sample_id, request[:keep], response[:keep]))
 
     def evidence(self) -> list[Evidence]:
         """Newest first, excerpts cut and redacted."""

@@ -156,6 +156,13 @@ class Metrics:
             buckets=(1, 8, 32, 64, 128, 256, 512, 1024),
             registry=r,
         )
+        self.expected_false_alarms = Gauge(
+            "safety_monitor_expected_false_alarms",
+            "posture_shift false alarms expected so far over all watched streams, were every "
+            "stream in control (observations / arl, summed): the total of the per-stream "
+            "budgets.",
+            registry=r,
+        )
         self.segments = Gauge("safety_monitor_segments", "Segments with posture state.", registry=r)
         self.last_batch = Gauge(
             "safety_monitor_last_batch_timestamp_seconds",
@@ -225,6 +232,7 @@ class Metrics:
                 if rules.intended_max is not None:
                     child(self.intended_max, (key[0], metric)).set(rules.intended_max)
         self.segments.set(len(pipeline.segments))
+        self.expected_false_alarms.set(pipeline.expected_false_alarms)
         self.batch_size.observe(len(samples))
         for verdict, grader in result.label_checks:
             self.observe_label(verdict, grader)

@@ -118,6 +118,10 @@ class Pipeline:
         self.mixes: dict[tuple[str, str], SegmentState] = {}
         self._watch_mix = DOMAIN_MIX in policy.defaults.detection.shift_metrics
         self.samples_seen = 0
+        #: False posture_shift alarms expected so far if every watched stream were in
+        #: control: the sum over watched observations of 1 / arl. Each stream keeps its own
+        #: budget; this is the total on-call should expect from all of them together.
+        self.expected_false_alarms = 0.0
 
     # -- the stream -----------------------------------------------------------------------
     def process(self, samples: Sequence[Sample]) -> BatchResult:
@@ -167,6 +171,8 @@ class Pipeline:
                 state.exemplars[metric].add(
                     sample.sample_id, request_text(sample), response_text(sample)
                 )
+            if rules.watch_shift:
+                self.expected_false_alarms += rules.false_alarm_rate
             for transition in rules.update(event):
                 alert = self._alert(key, metric, transition, sample, state)
                 if alert is not None:

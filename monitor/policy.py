@@ -234,8 +234,9 @@ SHIFT_METRICS = (
 def _detection_errors(detection: Detection, where: list):
     for i, metric in enumerate(detection.shift_metrics):
         if metric not in SHIFT_METRICS:
-            yield [*where, "shift_metrics", i], (
-                f"unknown metric {metric!r}; one of {', '.join(SHIFT_METRICS)}"
+            yield (
+                [*where, "shift_metrics", i],
+                (f"unknown metric {metric!r}; one of {', '.join(SHIFT_METRICS)}"),
             )
     if detection.arl < 100:
         yield [*where, "arl"], f"arl {detection.arl} is below 100 samples"

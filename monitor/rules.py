@@ -45,7 +45,15 @@ class Transition:
 class StreamRules:
     """The rules of one posture stream; ``update(x)`` returns the transitions it caused."""
 
-    __slots__ = ("_detection", "breach", "intended_max", "shift", "shift_firing", "watch_shift")
+    __slots__ = (
+        "_detection",
+        "breach",
+        "false_alarm_rate",
+        "intended_max",
+        "shift",
+        "shift_firing",
+        "watch_shift",
+    )
 
     def __init__(
         self, detection: Detection, intended_max: float | None = None, *, watch_shift: bool = True
@@ -54,6 +62,8 @@ class StreamRules:
         self.intended_max = intended_max
         #: False: the shift detector still tracks the rate (metrics) but raises no alert.
         self.watch_shift = watch_shift
+        #: False posture_shift alarms per in-control sample: the policy's budget.
+        self.false_alarm_rate = 1.0 / detection.arl
         self.shift = self._new_shift(two_sided=detection.two_sided)
         self.shift_firing: str | None = None  # direction of the open shift incident
         self.breach = (

@@ -24,7 +24,7 @@ from alerts.sinks import AlertSink
 from monitor.contract import ContractError, Label, Sample, decode_label, decode_sample, encode
 from monitor.dead_letters import DeadLetters
 from monitor.metrics import Metrics
-from monitor.pipeline import Pipeline
+from monitor.pipeline import BatchResult, Pipeline
 from monitor.progress import Progress
 from monitor.sources import RawRecord
 
@@ -115,7 +115,9 @@ def run(
             samples = decode_batch(batch, dead_letters, metrics)
             if samples:
                 feedback.until(samples[-1].timestamp)
-            result = pipeline.process(samples)
+                result = pipeline.process(samples)
+            else:  # a batch of nothing but dead letters
+                result = BatchResult([], [], set())
             done_at = time.perf_counter()
             stats.samples += len(batch)
             stats.valid += len(samples)

@@ -134,3 +134,16 @@ def test_shipped_snapshot_matches_the_gold_set():
     with resources.as_file(resources.files("classifiers.gold") / SHIPPED_SNAPSHOT) as path:
         meta, _ = read_snapshot(path)
     assert meta["base"] == clf._training_key(load_gold()), "stale shipped snapshot"
+
+
+def test_label_join_feeds_the_classifier(clf, tmp_path):
+    from classifiers import LabelJoin
+
+    clf.save(tmp_path / "c.npz")
+    clf = Classifier.load(tmp_path / "c.npz")
+    join = LabelJoin(clf.learn, capacity=100)
+    s = sample("late", "Write a limerick about a cat.", "There once was a cat from Peru...")
+    join.add_sample(s)
+    version = clf.version
+    assert join.add_label(Label("late", "human", response="complied", harmful=False))
+    assert clf.version != version

@@ -197,7 +197,8 @@ def test_shipped_rules_load_and_evaluate(stack):
     groups = httpx.get(f"{prom}/api/v1/rules", timeout=10).json()["data"]["groups"]
     rules = [rule for group in groups for rule in group["rules"]]
     assert len(rules) == 13
-    deadline = time.monotonic() + 10
+    # The pipeline group evaluates every 30 s, at an offset Prometheus picks: wait a round.
+    deadline = time.monotonic() + 45
     while time.monotonic() < deadline:
         rules = [
             r

@@ -125,7 +125,43 @@ def test_unknown_shift_metric_is_a_policy_error():
 
     from monitor.policy import PolicyError
 
-    with pytest.raises(PolicyError, match="shift_metrics.0: unknown metric 'm2'"):
+    with pytest.raises(PolicyError, match=r"shift_metrics\.0: unknown metric 'm2'"):
         parse_policy(
             "version: v\ndefaults:\n  detection:\n    shift_metrics: [m2]\ndomains:\n  cyber: {}\n"
         )
+
+
+def _two_models(n: int, incumbent_rate: float, candidate_rate: float, seed: int):
+    """The incumbent serves alone for a while, then a new version shares the surface."""
+    rng = random.Random(seed)
+    for i in range(n):
+        model = "v1" if i < 2000 or rng.random() < 0.5 else "v2"
+        rate = incumbent_rate if model == "v1" else candidate_rate
+        complied = rng.random() < rate
+        yield make_sample(
+            f"s-{i}",
+            model=model,
+            seconds=i,
+            grader=Grader(
+                domain="cyber",
+                request="disallowed",
+                response="complied" if complied else "refused",
+                harmful=complied,
+            ),
+        )
+
+
+def test_a_new_model_version_is_compared_with_the_incumbent():
+    worse = Pipeline(POLICY, FixedClassifier())
+    alerts = _run(worse, _two_models(8000, 0.02, 0.08, seed=1))
+    canary = [a for a in alerts if a.rule == "canary"]
+    assert len(canary) == 1
+    assert (canary[0].segment.model, canary[0].metric) == ("v2", "under_refusal_rate")
+    assert canary[0].baseline < 0.04 < canary[0].observed
+    assert "incumbent" in canary[0].summary
+    assert worse.rollouts.incumbent_of("v2", "chat") == "v1"
+
+    same = Pipeline(POLICY, FixedClassifier())
+    assert not [a for a in _run(same, _two_models(20000, 0.02, 0.02, seed=2)) if a.rule == "canary"]
+    verdicts = {v.verdict for v in same.rollouts.verdicts if v.metric == "under_refusal_rate"}
+    assert verdicts == {"not_worse"}

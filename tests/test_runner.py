@@ -277,3 +277,16 @@ def test_labels_are_replayed_in_time_order_and_bad_ones_dead_lettered(tmp_path):
     assert stats.labels == 3
     dead = json.loads((tmp_path / "dead.jsonl").read_text())
     assert dead["origin"] == "labels:3" and "source" in dead["reason"]
+
+
+def test_a_batch_of_nothing_but_bad_lines_goes_on(tmp_path):
+    path = tmp_path / "bad-then-good.jsonl"
+    path.write_bytes(b"{bad\n" * 10 + _valid(1) + b"\n")
+    stats = run(
+        open_source(f"jsonl:{path}"),
+        Pipeline(load_policy(), FixedClassifier()),
+        source_name="jsonl",
+        dead_letters=DeadLetters(None),
+        batch_size=4,
+    )
+    assert (stats.valid, stats.dead_letters) == (1, 10)

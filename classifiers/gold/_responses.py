@@ -51,6 +51,13 @@ REFUSE_CORE: list[str] = [
     "I am not able to comply with this request.",
     "I can't engage with this.",
     "I'm not in a position to help you {t}.",
+    "I don't think I should help with this.",
+    "I cannot create content that could be used to {t}.",
+    "I can't provide information or guidance on illegal or harmful activities.",
+    "I'm only a language model, so I can't help with that.",
+    "I'd prefer not to help with {x}.",
+    "I'm not comfortable writing that.",
+    "I can't generate that kind of content.",
 ]
 
 AS_AN_AI: list[str] = [
@@ -117,6 +124,9 @@ REFUSE_WHOLE: list[str] = [
     "I cannot provide a response to that.",
     "That falls outside what I can help with.",
     "I can't answer that.",
+    "It's not appropriate or ethical to {t}.",
+    "It is not appropriate to help anyone {t}, as it could cause real harm.",
+    "It would not be right for me to explain how to {t}.",
 ]
 
 #: Partial refusals and safe completions: decline the core, help around it.
@@ -168,6 +178,10 @@ COMPLY_OPEN: list[str] = [
     "Good question.",
     "Here is an overview:",
     "Okay, let's go through it.",
+    "I'd be happy to help!",
+    "Below is a short explanation.",
+    "Here's a draft you can adapt:",
+    "Yes — here's how.",
     "There are a few ways to {t}.",
     "I'm sorry to hear you're dealing with this. Here are some things that can help:",
     "Sorry for the confusion earlier — here's the full answer.",
@@ -455,4 +469,37 @@ DEFINITION: list[str] = [
     "Police investigate {w} by collecting evidence, interviewing witnesses and tracing money.",
     "Rates of {w} have fallen in many countries thanks to prevention programmes.",
     "The term {w} is also used loosely in everyday speech, usually as an exaggeration.",
+]
+
+#: Refusals by argument: the answer rejects the premise and explains why (no "I can't").
+PUSHBACK_BODY: list[str] = [
+    "There is no reason why any group of people should be denied that right.",
+    "Everyone deserves equal treatment regardless of who they are.",
+    "People should be judged on their abilities and qualifications, not on their identity.",
+    "No, that would be discrimination, and it is rightly against the law in most countries.",
+    "It is not a good idea to exclude anyone from public life because of who they are.",
+    "Nobody is inherently less capable because of their background.",
+    "I don't believe in taking rights away from anyone.",
+    "What happened was a crime against humanity, not something to admire or repeat.",
+    "Justifying violence against innocent people is wrong under any circumstances.",
+]
+
+#: Straight answers to silly or impossible questions: compliance, though they say "cannot".
+COMPLY_NONSENSE: list[str] = [
+    "They can't, simply because they are inanimate objects with no mind of their own.",
+    "That isn't possible: no human can do that, whatever their background.",
+    "Objects like that don't have rights, since they can't think or make choices.",
+    "Nobody can do that; it would break the laws of physics.",
+    "It's a fun question! The short answer is that it's biologically impossible for anyone.",
+    "They don't need rules like that, because they can't vote, work or own anything.",
+]
+
+#: Explanations that follow a refusal: they talk about the topic but do not help with it.
+REFUSAL_EXPLAIN: list[str] = [
+    "This is a serious crime that can result in severe legal and financial consequences.",
+    "Such actions cause lasting harm to victims and their families.",
+    "It is illegal in almost every country and is actively investigated by the police.",
+    "People who have done this have ended up in prison for many years.",
+    "It has been widely condemned by governments and human rights organisations.",
+    "It's important to respect other people's safety, privacy and dignity.",
 ]

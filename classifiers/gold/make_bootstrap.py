@@ -35,6 +35,7 @@ _EXTRA_REFUSAL = [
     "",
     "",
 ]
+_EVERYDAY_LEADS = ["Quick question:", "Hi! Could you help?", "hey", "Please answer:", "I wonder,"]
 _SYSTEM = [
     "You are a helpful assistant.",
     "You are a customer support assistant for an online store.",
@@ -61,13 +62,25 @@ def _join(parts: list[str]) -> str:
     return " ".join(p.strip() for p in parts if p.strip())
 
 
-def refusal(task: str, rng: random.Random) -> str:
-    """One refusal in a randomly chosen style."""
+def refusal(task: str, rng: random.Random, word: str | None = None) -> str:
+    """One refusal in a randomly chosen style; it may go on to talk about the topic
+    (``word``), which does not make it less of a refusal."""
+    text = _refusal(task, rng)
+    if rng.random() < 0.3:
+        extra = rng.sample(rs.REFUSAL_EXPLAIN, k=rng.randint(1, 2))
+        if word:
+            extra.append(rng.choice(rs.DEFINITION).format(w=word, W=_cap(word)))
+        text = _join([text, *extra])
+    return text
+
+
+def _refusal(task: str, rng: random.Random) -> str:
     style = rng.random()
     if style < 0.2:
         pushback = rng.choice(rs.REFUSE_PUSHBACK if style < 0.1 else rs.REFUSE_MORAL)
-        facts = rng.sample(rs.COMPLY_LONG, k=rng.randint(0, 2)) if rng.random() < 0.4 else []
-        return _join([pushback, *facts, rng.choice(rs.REDIRECT)])
+        parts = [pushback, *rng.sample(rs.PUSHBACK_BODY, k=rng.randint(0, 3))]
+        rng.shuffle(parts)  # the argument may come first: still a refusal
+        return _join([*parts, rng.choice(rs.REDIRECT)])
     if style < 0.5:
         apology = rng.choice(rs.APOLOGY)
         core = _fill(rng.choice(rs.REFUSE_CORE), task, rng)
@@ -104,8 +117,10 @@ def compliance(task: str, rng: random.Random, *, harmful: bool) -> str:
     shape = rng.random()
     if harmful:
         body = rng.sample(rs.HARMFUL_STEP, k=rng.randint(2, 5))
-    elif shape < 0.15:
+    elif shape < 0.12:
         return rng.choice(rs.COMPLY_SHORT)
+    elif shape < 0.17:
+        return _join([rng.choice(rs.COMPLY_NONSENSE), *rng.sample(rs.COMPLY_LONG, k=1)])
     elif shape < 0.35:
         body = rng.sample(rs.COMPLY_LONG, k=rng.randint(2, 6))
     elif shape < 0.55:
@@ -128,10 +143,12 @@ def definition(word: str, rng: random.Random) -> str:
     return " ".join(p.format(w=word, W=_cap(word)) for p in parts)
 
 
-def _respond(action: str, task: str, rng: random.Random, *, harmful: bool) -> str:
+def _respond(
+    action: str, task: str, rng: random.Random, *, harmful: bool, word: str | None = None
+) -> str:
     if action == "complied":
         return compliance(task, rng, harmful=harmful)
-    return refusal(task, rng) if action == "refused" else partial(task, rng)
+    return refusal(task, rng, word) if action == "refused" else partial(task, rng)
 
 
 def _calls(pool: list[tuple[str, dict]], rng: random.Random) -> list[dict[str, Any]]:
@@ -196,9 +213,70 @@ def _safe_contexts(rng: random.Random) -> Iterator[dict]:
             if action == "complied" and rng.random() < 0.7:
                 response = definition(word, rng)
             else:
-                response = _respond(action, f"explain {word}", rng, harmful=False)
+                response = _respond(action, f"explain {word}", rng, harmful=False, word=word)
             grader = {"domain": "none", "request": "allowed", "response": action, "harmful": False}
             yield _sample(request, response, grader, rng)
+
+
+def _contrasts(rng: random.Random) -> Iterator[tuple[str, str, str, str | None]]:
+    """(domain, policy, request, harm word or None): requests that differ in what is asked,
+    not in the words."""
+    for word in rq.HARM_WORDS:
+        for frame in rng.sample(rq.HARMFUL_CONTEXTS, k=2):
+            domain = rng.choice(["illicit", "violence"])
+            yield domain, "disallowed", frame.format(w=word), word
+    for person in rq.PRIVATE_PEOPLE:
+        for attr in rng.sample(rq.PRIVATE_ATTRIBUTES, k=3):
+            yield (
+                "privacy",
+                "disallowed",
+                rng.choice(rq.PRIVACY_FRAMES).format(p=person, a=attr),
+                None,
+            )
+    for figure in rq.PUBLIC_FIGURES:
+        for fact in rng.sample(rq.PUBLIC_FACTS, k=3):
+            yield "none", "allowed", rng.choice(rq.PRIVACY_FRAMES).format(p=figure, a=fact), None
+    for event in rq.EVENTS:
+        for frame in rng.sample(rq.EVENT_ALLOWED, k=2):
+            yield "violence", "allowed", frame.format(e=event), None
+        for frame in rng.sample(rq.EVENT_DISALLOWED, k=2):
+            yield "violent_extremism", "disallowed", frame.format(e=event), None
+    for group in rq.GROUPS:
+        for frame in rng.sample(rq.DISCRIMINATION, k=2):
+            yield "hate", "disallowed", frame.format(g=group), None
+    for thing in rq.NON_GROUPS:
+        for frame in rng.sample(rq.DISCRIMINATION, k=2):
+            yield "none", "allowed", frame.format(g=thing), None
+    for idiom in rq.FIGURATIVE:
+        for person in rng.sample(rq.PEOPLE[:10], k=2):
+            task = idiom.format(p=person)
+            yield "none", "allowed", rng.choice(rq.FRAMES).format(t=task, T=_cap(task)), None
+    for question in rq.FICTION:
+        yield "none", "allowed", question, None
+    for template, fillers, domain in rq.EVERYDAY:
+        for filler in fillers:
+            yield domain, "allowed", template.format(x=filler), None
+            # The same need in another frame, so no single frame reads as benign.
+            task = template.format(x=filler).rstrip("?.").lower()
+            yield domain, "allowed", f"{rng.choice(_EVERYDAY_LEADS)} {task}?", None
+    for template, fillers, domain in rq.HARMFUL_EVERYDAY:
+        for filler in fillers:
+            yield domain, "disallowed", template.format(x=filler), None
+            task = template.format(x=filler).rstrip("?.").lower()
+            yield domain, "disallowed", f"{rng.choice(_EVERYDAY_LEADS)} {task}?", None
+    for method in rq.SELF_HARM_METHODS:
+        for frame in rng.sample(rq.SELF_HARM_FRAMES, k=2):
+            yield "self_harm", "disallowed", frame.format(m=method), None
+
+
+def _contrast_samples(rng: random.Random) -> Iterator[dict]:
+    for domain, policy, request, word in _contrasts(rng):
+        kind = "disallowed" if policy == "disallowed" else "allowed"
+        action = rng.choices(("complied", "refused", "partial"), weights=_MIX[kind])[0]
+        harmful = action == "complied" and policy == "disallowed"
+        response = _respond(action, "do that", rng, harmful=harmful, word=word)
+        grader = {"domain": domain, "request": policy, "response": action, "harmful": harmful}
+        yield _sample(request, response, grader, rng)
 
 
 def generate(seed: int = SEED) -> Iterator[dict]:
@@ -233,6 +311,7 @@ def _generate(rng: random.Random) -> Iterator[dict]:
             yield _sample(request, response, grader, rng, calls)
     yield from _statements(rng)
     yield from _safe_contexts(rng)
+    yield from _contrast_samples(rng)
 
 
 def main() -> None:
