@@ -13,7 +13,7 @@ SYSTEM_TOOLS := prometheus:prometheus prometheus-alertmanager:prometheus-alertma
 	amtool:prometheus-alertmanager promtool:prometheus chromium:chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench bench-drift eval lint format clean system-deps
+.PHONY: run test bench bench-drift soak eval lint format clean system-deps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "safety-monitor needs Python 3.11"'
@@ -44,6 +44,11 @@ bench: $(STAMP)
 
 bench-drift: $(STAMP)
 	$(PY) -m bench.bench_drift
+
+# Kill-and-restart of a Kafka worker, 20 times at random moments: lost and double-counted
+# samples per run (both must be 0).
+soak: $(STAMP)
+	$(PY) -m bench.soak_kafka --runs 20
 
 eval: $(STAMP)
 	$(PY) -m bench.eval_classifiers

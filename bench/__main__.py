@@ -21,6 +21,7 @@ SECTIONS: dict[str, tuple[str, list[str] | None]] = {
     "pipeline": ("bench.bench_pipeline", None),
     "drift": ("bench.bench_drift", ["--quick"]),
     "alerts": ("bench.bench_alerts", []),
+    "kafka": ("bench.bench_kafka", []),
 }
 
 
