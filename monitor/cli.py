@@ -128,7 +128,7 @@ def run(
     from monitor.progress import Progress
     from monitor.runner import StopFlag, default_dead_letter_path
     from monitor.runner import run as run_stream
-    from monitor.sources import SourceError, open_source
+    from monitor.sources import SourceError, open_source, parse_source
 
     if source == "kafka":  # the monitor as a worker of a consumer group (streams/)
         from streams.cli import run_worker
@@ -184,13 +184,11 @@ def run(
                 raise click.ClickException("--ack-port needs a policy with alert receivers")
             AckServer(router, port=ack_port).start()
         verdicts = stack.enter_context(open(verdicts_out, "wb")) if verdicts_out else None
-        log.info(
-            "started", source=source, policy=policy.version, segments_policy=len(policy.domains)
-        )
+        log.info("started", source=source, policy=policy.version, domains=len(policy.domains))
         stats = run_stream(
             records,
             pipeline,
-            source_name=source.split(":", 1)[0] if source != "-" else "stdin",
+            source_name=parse_source(source)[0],  # demo | jsonl | stdin: a bounded label
             alert_sinks=[sink],
             dead_letters=DeadLetters(dead_path),
             metrics=metrics,
