@@ -290,3 +290,35 @@ def test_a_batch_of_nothing_but_bad_lines_goes_on(tmp_path):
         batch_size=4,
     )
     assert (stats.valid, stats.dead_letters) == (1, 10)
+
+
+def test_ctrl_c_stops_the_demo_cleanly_and_flushes(tmp_path):
+    import signal
+    import time
+
+    alerts = tmp_path / "alerts.jsonl"
+    verdicts = tmp_path / "verdicts.jsonl"
+    process = subprocess.Popen(
+        [
+            *CLI,
+            "run",
+            "--source",
+            "demo",
+            "--alerts-out",
+            str(alerts),
+            "--verdicts-out",
+            str(verdicts),
+        ],
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (verdicts.exists() and verdicts.stat().st_size):
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    stopped = json.loads(stderr.decode().strip().splitlines()[-1])
+    assert stopped["event"] == "stopped" and stopped["by_signal"] is True
+    lines = verdicts.read_bytes().splitlines()
+    assert len(lines) == stopped["valid"]  # every verdict of every finished batch is on disk
+    assert all(json.loads(line)["sample_id"].startswith("demo-") for line in lines)
