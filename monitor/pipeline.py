@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import quote
 
 from classifiers.label_join import LabelJoin
 from classifiers.outcome import apply_grader
@@ -263,8 +264,9 @@ class Pipeline:
         segment = Segment(*key)
         exemplars = state.exemplars.get(metric)
         links = {"runbook": domain.runbook_url} if domain.runbook_url else {}
+        fields = dict(zip(("domain", "model", "surface"), map(quote, key), strict=True))
         for name, template in self.policy.links.items():
-            links[name] = template.format(domain=key[0], model=key[1], surface=key[2])
+            links[name] = template.format(**fields)
         return AlertEvent(
             alert_id=str(uuid.uuid5(_ALERT_NAMESPACE, f"{dedup_key}|{sample.sample_id}")),
             dedup_key=dedup_key,

@@ -220,6 +220,14 @@ def _semantic_errors(policy: Policy):
         if domain.detection is not None:
             yield from _detection_errors(domain.detection, [*where, "detection"])
     yield from _detection_errors(policy.defaults.detection, ["defaults", "detection"])
+    for name, template in policy.links.items():
+        try:
+            template.format(domain="d", model="m", surface="s")
+        except (KeyError, IndexError, ValueError) as exc:
+            yield (
+                ["links", name],
+                (f"link template can use only {{domain}}, {{model}} and {{surface}} ({exc!r})"),
+            )
 
 
 SHIFT_METRICS = (

@@ -81,6 +81,10 @@ def test_domains_inherit_defaults():
             "p.yaml:6: domains.cyber.routes.1: route 'tickets' names no receiver",
         ),
         ("- just\n- a list\n", "p.yaml:1: a policy is a mapping"),
+        (
+            "version: v1\nlinks:\n  grafana: https://g/{dashboard}\ndomains:\n  cyber: {}\n",
+            "p.yaml:3: links.grafana: link template can use only",
+        ),
     ],
 )
 def test_errors_name_line_and_field(text, where):
