@@ -20,37 +20,12 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
+from monitor.cardinality import BoundedLabel
 from monitor.contract import AlertEvent, Grader, Label, Sample, Verdict
 from monitor.posture import observations
 
 if TYPE_CHECKING:  # only for annotations: keeps this module importable without classifiers
     from monitor.pipeline import BatchResult
-
-OVERFLOW = "__overflow__"
-
-
-class BoundedLabel:
-    """Passes the first ``cap`` distinct values through and folds the rest into one value.
-
-    >>> models = BoundedLabel(cap=2)
-    >>> [models("a"), models("b"), models("c"), models("a")]
-    ['a', 'b', '__overflow__', 'a']
-    """
-
-    __slots__ = ("_seen", "cap")
-
-    def __init__(self, cap: int = 50) -> None:
-        self.cap = cap
-        self._seen: set[str] = set()
-
-    def __call__(self, value: str) -> str:
-        if value in self._seen:
-            return value
-        if len(self._seen) >= self.cap:
-            return OVERFLOW
-        self._seen.add(value)
-        return value
-
 
 #: Latency buckets in seconds: per-sample processing is sub-millisecond when healthy.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from classifiers.label_join import LabelJoin
 from classifiers.outcome import apply_grader
+from monitor.cardinality import BoundedLabel
 from monitor.contract import (
     AlertEvent,
     Grader,
@@ -106,6 +107,8 @@ class Pipeline:
         *,
         margin: float = 0.15,
         label_window: int = 20_000,
+        max_models: int = 1_000,
+        max_surfaces: int = 100,
     ) -> None:
         self.policy = policy
         self.classifier = classifier
@@ -113,6 +116,10 @@ class Pipeline:
         #: Recent samples kept so that delayed labels can find them (bounded).
         self.labels = LabelJoin(classifier.learn, capacity=label_window)
         self.segments: dict[SegmentKey, SegmentState] = {}
+        # Models and surfaces past these caps share one overflow segment: the state of a
+        # flood of made-up names stays bounded.
+        self._models = BoundedLabel(max_models)
+        self._surfaces = BoundedLabel(max_surfaces)
         self._domains = frozenset(policy.domain_names())
         self.rollouts = Rollouts()
         #: Request-domain mix per (model, surface), when the policy watches it.
@@ -139,12 +146,12 @@ class Pipeline:
                 verdicts[i] = verdict
                 graded.append(sample)
             self.labels.add_sample(sample)
-            key = (verdict.domain, sample.model, sample.surface)
+            key = (verdict.domain, self._models(sample.model), self._surfaces(sample.surface))
             result.touched.add(key)
-            self.rollouts.see(sample.model, sample.surface)
+            self.rollouts.see(key[1], key[2])
             self._observe(key, sample, verdict, result)
             if self._watch_mix:
-                self._observe_mix(sample, verdict, result)
+                self._observe_mix(key, sample, verdict, result)
         # Test, then train: the batch was judged before its grader verdicts are learned.
         if graded:
             self.classifier.learn_many(graded, [s.grader for s in graded])
@@ -196,8 +203,10 @@ class Pipeline:
                     if alert is not None:
                         result.alerts.append(alert)
 
-    def _observe_mix(self, sample: Sample, verdict: Verdict, result: BatchResult) -> None:
-        key = (ANY, sample.model, sample.surface)
+    def _observe_mix(
+        self, segment: SegmentKey, sample: Sample, verdict: Verdict, result: BatchResult
+    ) -> None:
+        key = (ANY, segment[1], segment[2])
         state = self.mixes.get(key[1:])
         if state is None:
             state = self.mixes[key[1:]] = SegmentState()
@@ -230,7 +239,7 @@ class Pipeline:
         alert = self._alert(key, DOMAIN_MIX, transition, sample, state)
         if alert is not None:
             alert.summary = (
-                f"request-domain mix of {sample.model}/{sample.surface} changed: {changed} "
+                f"request-domain mix of {key[1]}/{key[2]} changed: {changed} "
                 f"{mix.direction} from {_pct(transition.baseline)} to {_pct(transition.observed)}"
             )
             result.alerts.append(alert)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry
 
-from monitor.metrics import OVERFLOW, Metrics
+from monitor.cardinality import OVERFLOW
+from monitor.metrics import Metrics
 
 
 def _series(metrics: Metrics, name: str) -> list[dict[str, str]]:

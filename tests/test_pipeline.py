@@ -165,3 +165,10 @@ def test_a_new_model_version_is_compared_with_the_incumbent():
     assert not [a for a in _run(same, _two_models(20000, 0.02, 0.02, seed=2)) if a.rule == "canary"]
     verdicts = {v.verdict for v in same.rollouts.verdicts if v.metric == "under_refusal_rate"}
     assert verdicts == {"not_worse"}
+
+
+def test_a_flood_of_model_names_keeps_segment_state_bounded():
+    pipeline = Pipeline(POLICY, FixedClassifier(), max_models=5)
+    pipeline.process([make_sample(f"s-{i}", model=f"made-up-{i}") for i in range(200)])
+    models = {model for _, model, _ in pipeline.segments}
+    assert len(models) == 6 and "__overflow__" in models
