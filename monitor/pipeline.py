@@ -94,7 +94,7 @@ class BatchResult:
     canaries: list[CanaryVerdict] = field(default_factory=list)
     #: The classifier's own verdict and the grader verdict that came with the sample, before
     #: the grader overrode it (for classifier accuracy metrics).
-    label_checks: list[tuple[Verdict, Grader]] = field(default_factory=list)
+    label_checks: list[tuple[Verdict, Label | Grader]] = field(default_factory=list)
 
 
 class Pipeline:
@@ -114,7 +114,10 @@ class Pipeline:
         self.classifier = classifier
         self.margin = margin
         #: Recent samples kept so that delayed labels can find them (bounded).
-        self.labels = LabelJoin(classifier.learn, capacity=label_window)
+        self.labels = LabelJoin(self._learn_label, capacity=label_window)
+        #: Delayed labels applied since the last batch, with the verdict the classifier gave
+        #: just before learning each; handed out with the next batch's result.
+        self._label_checks: list[tuple[Verdict, Label | Grader]] = []
         self.segments: dict[SegmentKey, SegmentState] = {}
         # Models and surfaces past these caps share one overflow segment: the state of a
         # flood of made-up names stays bounded.
@@ -135,7 +138,8 @@ class Pipeline:
     def process(self, samples: Sequence[Sample]) -> BatchResult:
         """Judge a batch of samples (in stream order) and run every rule they touch."""
         verdicts = self.classifier.classify(samples)
-        result = BatchResult(verdicts, [], set())
+        result = BatchResult(verdicts, [], set(), label_checks=self._label_checks)
+        self._label_checks = []
         graded: list[Sample] = []
         for i, (sample, verdict) in enumerate(zip(samples, verdicts, strict=True)):
             if sample.grader is not None:
@@ -157,6 +161,11 @@ class Pipeline:
             self.classifier.learn_many(graded, [s.grader for s in graded])
         self.samples_seen += len(samples)
         return result
+
+    def _learn_label(self, sample: Sample, label: Label) -> None:
+        # Test, then train: the verdict before learning is what measures the classifier.
+        self._label_checks.append((self.classifier.classify([sample])[0], label))
+        self.classifier.learn(sample, label)
 
     def add_label(self, label: Label) -> bool:
         """A human, gold or red-team label: learned now if its sample is still held, else

@@ -322,3 +322,27 @@ def test_ctrl_c_stops_the_demo_cleanly_and_flushes(tmp_path):
     lines = verdicts.read_bytes().splitlines()
     assert len(lines) == stopped["valid"]  # every verdict of every finished batch is on disk
     assert all(json.loads(line)["sample_id"].startswith("demo-") for line in lines)
+
+
+def test_delayed_labels_are_checked_against_the_verdict_before_learning():
+    metrics = Metrics()
+    samples = [make_sample(f"s-{i}", seconds=i) for i in range(300)]
+    labels = [
+        RawRecord(
+            b'{"sample_id": "s-5", "source": "human", "response": "refused",'
+            b' "timestamp": "2026-01-01T00:00:10Z"}',
+            "labels:1",
+        )
+    ]
+    run(
+        samples,
+        Pipeline(load_policy(), FixedClassifier()),
+        source_name="test",
+        dead_letters=DeadLetters(None),
+        metrics=metrics,
+        labels=labels,
+        batch_size=100,
+    )
+    value = metrics.registry.get_sample_value
+    labels_ = {"field": "response", "result": "disagree"}
+    assert value("safety_monitor_label_checks_total", labels_) == 1.0
