@@ -5,10 +5,8 @@ README picture) can be made without a labelling team:
 
 * ``samples.jsonl``: :func:`monitor.demo.demo_samples` with a compressed script (the rollout
   and the over-refusal incident both happen within a few hours of sample time);
-* ``verdicts.jsonl``: the shipped classifiers' verdicts when they can be imported, else the
-  stand-in :func:`monitor.demo_labels.noisy_verdicts`;
-* ``alerts.jsonl``: the monitor's alerts when the pipeline can run, else those of a simple
-  windowed breach rule (a stand-in, with the same event format);
+* ``verdicts.jsonl`` and ``alerts.jsonl``: the monitor's own (pipeline and shipped
+  classifiers) on that stream;
 * ``tasks.jsonl``: :class:`monitor.review_queue.ReviewSelector` over the stream;
 * ``labels.jsonl``: simulated labellers (:func:`monitor.demo_labels.simulate_labels`) on
   every task, two per task, plus an adjudicator on half the ties.
@@ -21,31 +19,22 @@ README picture) can be made without a labelling team:
 
 from __future__ import annotations
 
-import uuid
-from collections import defaultdict, deque
 from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
 
+from classifiers import Classifier
 from monitor.adjudication import adjudicate
 from monitor.contract import (
     AlertEvent,
-    Evidence,
-    Sample,
-    Segment,
     Verdict,
     encode,
-    request_text,
-    response_text,
 )
-from monitor.corrected_rates import wilson
-from monitor.demo import DemoScript, demo_samples
-from monitor.demo_labels import noisy_verdicts, simulate_labels
-from monitor.evidence import excerpt
-from monitor.policy import Policy, load_policy
-from monitor.posture import observations
-from monitor.posture_summary import intended_max
+from monitor.demo import DemoScript, demo_with_truth
+from monitor.demo_labels import simulate_labels
+from monitor.pipeline import Pipeline
+from monitor.policy import load_policy
 from monitor.review_queue import ReviewSelector, select_tasks
 
 #: The demo script squeezed into about 5 hours of sample time at 1 sample/s.
@@ -64,9 +53,16 @@ def write_demo_inputs(
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     policy = load_policy()
-    stream = list(demo_samples(seed=seed, script=script, limit=samples))
-    verdicts = _verdicts(stream, policy, seed)
-    alerts = _alerts(stream, verdicts, policy)
+    pairs = list(demo_with_truth(seed=seed, script=script, limit=samples))
+    stream = [sample for sample, _ in pairs]
+    truth = {sample.sample_id: t for sample, t in pairs}
+    pipeline = Pipeline(policy, Classifier.bootstrap(policy.domain_names()))
+    verdicts: list[Verdict] = []
+    alerts: list[AlertEvent] = []
+    for i in range(0, len(stream), 256):  # the monitor itself, as the embedded runner runs it
+        result = pipeline.process(stream[i : i + 256])
+        verdicts += result.verdicts
+        alerts += result.alerts
     selector = ReviewSelector(
         budget_per_hour,
         seed=seed,
@@ -75,10 +71,12 @@ def write_demo_inputs(
     )
     tasks = list(select_tasks(zip(stream, verdicts, strict=True), alerts, selector))
     by_id = {s.sample_id: s for s in stream}
-    labels = simulate_labels([by_id[t.sample.sample_id] for t in tasks], seed=seed)
+    labels = simulate_labels(
+        [(by_id[t.sample.sample_id], truth[t.sample.sample_id]) for t in tasks], seed=seed
+    )
     # An adjudicator settles every other tie, the rest stay queued.
     truth_labels = simulate_labels(
-        [by_id[d.sample_id] for d in adjudicate(labels).queue[::2]],
+        [(by_id[d.sample_id], truth[d.sample_id]) for d in adjudicate(labels).queue[::2]],
         raters={"adjudicator": 0.0},
         per_sample=1,
         seed=seed,
@@ -97,73 +95,3 @@ def write_demo_inputs(
 
 def _write(path: Path, records: Sequence[msgspec.Struct]) -> None:
     path.write_bytes(b"".join(encode(r) + b"\n" for r in records))
-
-
-def _verdicts(stream: list[Sample], policy: Policy, seed: int) -> list[Verdict]:
-    try:
-        from classifiers import Classifier  # the trained classifiers, where present
-
-        classifier = Classifier.bootstrap(policy.domain_names())
-        return classifier.classify(stream)
-    except (ImportError, AttributeError):
-        return noisy_verdicts(stream, seed=seed)
-
-
-def _alerts(stream: list[Sample], verdicts: list[Verdict], policy: Policy) -> list[AlertEvent]:
-    """A windowed ``posture_breach`` rule: fire when the last ``window`` observations' Wilson
-    interval is wholly above the intended maximum, resolve when wholly at or below it."""
-    window, min_n = 200, 50
-    streams: dict[tuple, deque] = defaultdict(lambda: deque(maxlen=window))
-    events: dict[tuple, deque] = defaultdict(lambda: deque(maxlen=3))
-    open_: set[tuple] = set()
-    alerts = []
-    for sample, verdict in zip(stream, verdicts, strict=True):
-        seg = (verdict.domain, sample.model, sample.surface)
-        for metric, event in observations(verdict):
-            bound = intended_max(policy, verdict.domain, metric)
-            if bound is None:
-                continue
-            key = (*seg, metric)
-            streams[key].append(event)
-            if event:
-                events[key].append(
-                    Evidence(sample.sample_id, excerpt(request_text(sample), response_text(sample)))
-                )
-            obs = streams[key]
-            if len(obs) < min_n:
-                continue
-            rate, low, high = wilson(sum(obs), len(obs), 0.99)
-            status = None
-            if key not in open_ and low > bound:
-                status = "firing"
-                open_.add(key)
-            elif key in open_ and high <= bound:
-                status = "resolved"
-                open_.discard(key)
-            if status is None:
-                continue
-            domain = policy.domain(verdict.domain)
-            dedup = str(
-                uuid.uuid5(uuid.NAMESPACE_URL, "|".join(["demo", "posture_breach", metric, *seg]))
-            )
-            alerts.append(
-                AlertEvent(
-                    alert_id=str(uuid.uuid5(uuid.NAMESPACE_URL, dedup + sample.sample_id)),
-                    dedup_key=dedup,
-                    status=status,  # type: ignore[arg-type]
-                    severity=domain.severity or "warning",
-                    rule="posture_breach",
-                    metric=metric,
-                    segment=Segment(*seg),
-                    baseline=None,
-                    observed=round(rate, 6),
-                    intended_max=bound,
-                    detected_at=sample.timestamp,
-                    detected_at_sample_id=sample.sample_id,
-                    evidence=list(reversed(events[key])),
-                    owners=list(domain.owners),
-                    runbook_url=domain.runbook_url,
-                    summary=f"{metric} of {'/'.join(seg)} at {rate:.1%} (max {bound:.1%})",
-                )
-            )
-    return alerts
