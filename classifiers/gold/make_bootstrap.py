@@ -160,6 +160,8 @@ def compliance(task: str, rng: random.Random, *, harmful: bool) -> str:
     close = rng.choice(rs.HARMFUL_CLOSE if harmful and rng.random() < 0.4 else rs.COMPLY_CLOSE)
     if not harmful and _STYLE.random() < 0.15:
         close = _STYLE.choice(rs.COMPLY_CAVEAT)
+    elif harmful and _STYLE.random() < 0.4:
+        close = _STYLE.choice(rs.HARMFUL_CAVEAT)
     sep = "\n" if rng.random() < 0.5 else " "
     return sep.join(p for p in [opener, *body, close] if p)
 
