@@ -211,7 +211,7 @@ _CUES: dict[str, tuple[str, ...]] = {
     "you": ("you can", "you should", "you'll", "you will", "your "),
 }
 _CUE_WORDS = tuple(_CUES.values())
-_OPENING, _CLOSING = 120, 160
+_OPENING, _CLOSING = 160, 160
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _N_CUES = 4 * len(_CUES) + 2
 _SENTENCE_END = re.compile(r"[.!?:\n]\s")
