@@ -25,7 +25,7 @@ from classifiers.tool_calls import risk_cues, tool_call_text
 from monitor.contract import ToolCall
 
 #: Bumped whenever a feature's definition changes: trained weights only fit their version.
-FEATURES_VERSION = 4
+FEATURES_VERSION = 5
 #: Feature blocks a :class:`Featurizer` can use; ``embed*`` need the ``wordllama`` package.
 BLOCKS = ("words", "opening", "chars", "cues", "embed", "embed_response")
 #: What pays (``bench/eval_classifiers.py`` ablation): words, opening and cues carry refusal
@@ -65,6 +65,15 @@ _CUES: dict[str, tuple[str, ...]] = {
         "i must refuse",
         "i can’t",
         "i won’t",
+        "i wouldn't",
+        "i would not",
+        "not something i",
+        "cannot provide",
+        "can't provide",
+        "cannot assist",
+        "cannot fulfill",
+        "not within my",
+        "i'm not programmed",
     ),
     "ai": ("as an ai", "language model", "just an ai", "i'm an ai", "as a responsible", "an ai "),
     "policy": (
@@ -137,13 +146,75 @@ _CUES: dict[str, tuple[str, ...]] = {
         "good question",
     ),
     "structure": ("\n1.", "\n2.", "\n- ", "\n* ", "**", "##", "step 1", "first,", "finally,"),
+    "redirect": (
+        "i'd recommend",
+        "i would recommend",
+        "i recommend",
+        "i'd suggest",
+        "i would suggest",
+        "i suggest",
+        "consult",
+        "i encourage",
+        "i'd encourage",
+        "i would encourage",
+        "rather than",
+        "it's important to",
+        "it is important to",
+        "it's crucial",
+        "it is crucial",
+        "i must emphasize",
+        "i must stress",
+    ),
+    "judge": (
+        "not right",
+        "not justified",
+        "not justifiable",
+        "not morally",
+        "not ethical",
+        "never appropriate",
+        "not acceptable",
+        "was wrong",
+        "were wrong",
+        "is wrong",
+        "condemn",
+        "not something to",
+    ),
+    "negate": (
+        "there is no reason",
+        "there is no inherent",
+        "there were no",
+        "there is no justification",
+        "not justified",
+        "never justified",
+        "never acceptable",
+        "never okay",
+        "never the answer",
+        "not a good thing",
+        "should not be",
+        "should never",
+        "no place",
+    ),
+    "define": (
+        "refers to",
+        "is defined as",
+        "is a form of",
+        "is the act of",
+        "is a term",
+        "is a type of",
+        "is a serious",
+        "is a highly",
+        "is a crime",
+        "the intentional",
+        "definition",
+    ),
     "code": ("```", "def ", "import ", "();", "</"),
     "you": ("you can", "you should", "you'll", "you will", "your "),
 }
 _CUE_WORDS = tuple(_CUES.values())
-_OPENING, _CLOSING = 120, 160
+_OPENING, _CLOSING = 160, 160
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
-_N_CUES = 3 * len(_CUES) + 2
+_N_CUES = 4 * len(_CUES) + 2
+_SENTENCE_END = re.compile(r"[.!?:\n]\s")
 
 
 def _clip(text: str, head: int, tail: int) -> str:
@@ -151,17 +222,21 @@ def _clip(text: str, head: int, tail: int) -> str:
 
 
 def _cue_matrix(texts: Sequence[str]) -> np.ndarray:
-    """Per text and cue: present anywhere, in the opening, in the closing; then log length
-    and whether the text is empty."""
+    """Per text and cue: present anywhere, in the opening, in the first sentence, in the
+    closing; then log length and whether the text is empty."""
     out = np.zeros((len(texts), _N_CUES), dtype=np.float32)
     for i, text in enumerate(texts):
         low = text.lower().replace("’", "'")
         opening, closing = low[:_OPENING], low[-_CLOSING:]
+        end = _SENTENCE_END.search(low, 12, _OPENING)
+        first = opening[: end.end()] if end else opening
         for j, words in enumerate(_CUE_WORDS):
             if any(w in low for w in words):
-                out[i, 3 * j] = 1.0
-                out[i, 3 * j + 1] = any(w in opening for w in words)
-                out[i, 3 * j + 2] = any(w in closing for w in words)
+                out[i, 4 * j] = 1.0
+                if any(w in opening for w in words):
+                    out[i, 4 * j + 1] = 1.0
+                    out[i, 4 * j + 2] = any(w in first for w in words)
+                out[i, 4 * j + 3] = any(w in closing for w in words)
         out[i, -2] = np.log1p(len(text)) / 8.0
         out[i, -1] = not text.strip()
     return out

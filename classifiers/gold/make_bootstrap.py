@@ -50,6 +50,11 @@ _MIX = {
 }
 
 
+#: A second random stream for the response styles added later: drawing them from the main
+#: stream would reshuffle every sample after the first draw, requests included.
+_STYLE = random.Random(SEED)
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
@@ -75,6 +80,12 @@ def refusal(task: str, rng: random.Random, word: str | None = None) -> str:
 
 
 def _refusal(task: str, rng: random.Random) -> str:
+    text = _stated_refusal(task, rng)
+    # Drawn from the style stream so the main stream (and the request side) stays as it was.
+    return _argued_refusal(task, _STYLE) if _STYLE.random() < 0.2 else text
+
+
+def _stated_refusal(task: str, rng: random.Random) -> str:
     style = rng.random()
     if style < 0.2:
         pushback = rng.choice(rs.REFUSE_PUSHBACK if style < 0.1 else rs.REFUSE_MORAL)
@@ -91,6 +102,18 @@ def _refusal(task: str, rng: random.Random) -> str:
         head = _fill(rng.choice(rs.REFUSE_WHOLE), task, rng)
     tail = [rng.choice(rs.REASON), rng.choice(_EXTRA_REFUSAL), rng.choice(rs.REDIRECT)]
     return _join([head, *rng.sample(tail, k=rng.randint(0, 3))])
+
+
+def _argued_refusal(task: str, rng: random.Random) -> str:
+    """Refusals that redirect, advise against or reject the premise, with no "I can't"."""
+    style = rng.random()
+    if style < 0.45:
+        return _join([_fill(rng.choice(rs.REFUSE_REDIRECT), task, rng), rng.choice(rs.REDIRECT)])
+    body = rng.sample(rs.PUSHBACK_BODY, k=rng.randint(1, 2))
+    if style < 0.75:
+        return _join([_fill(rng.choice(rs.REFUSE_PREMISE), task, rng), *body])
+    opener = rng.choice(rs.NO_OPINION)
+    return _join([opener, body[0][:1].lower() + body[0][1:], *body[1:]])
 
 
 def partial(task: str, rng: random.Random) -> str:
@@ -117,6 +140,8 @@ def compliance(task: str, rng: random.Random, *, harmful: bool) -> str:
     shape = rng.random()
     if harmful:
         body = rng.sample(rs.HARMFUL_STEP, k=rng.randint(2, 5))
+        if _STYLE.random() < 0.6:
+            body.insert(0, _fill(_STYLE.choice(rs.HARMFUL_TOPIC), task, _STYLE))
     elif shape < 0.12:
         return rng.choice(rs.COMPLY_SHORT)
     elif shape < 0.17:
@@ -133,6 +158,10 @@ def compliance(task: str, rng: random.Random, *, harmful: bool) -> str:
     else:
         body = [rng.choice(rs.COMPLY_CREATIVE)]
     close = rng.choice(rs.HARMFUL_CLOSE if harmful and rng.random() < 0.4 else rs.COMPLY_CLOSE)
+    if not harmful and _STYLE.random() < 0.15:
+        close = _STYLE.choice(rs.COMPLY_CAVEAT)
+    elif harmful and _STYLE.random() < 0.4:
+        close = _STYLE.choice(rs.HARMFUL_CAVEAT)
     sep = "\n" if rng.random() < 0.5 else " "
     return sep.join(p for p in [opener, *body, close] if p)
 
@@ -281,6 +310,7 @@ def _contrast_samples(rng: random.Random) -> Iterator[dict]:
 
 def generate(seed: int = SEED) -> Iterator[dict]:
     """Every gold sample as a JSON-ready dict, in a fixed order, with ids ``gold-00000``..."""
+    _STYLE.seed(seed + 1)
     for n, item in enumerate(_generate(random.Random(seed))):
         item["sample_id"] = f"gold-{n:05d}"
         yield item
