@@ -26,9 +26,10 @@ SECTIONS: dict[str, tuple[str, list[str] | None]] = {
 
 
 def main(argv: list[str]) -> None:
-    # Figures only: the monitor's alert logs and httpx's per-request lines are noise here.
+    # Figures only: alert logs and the clients' per-request lines are noise here.
     configure_logging(json=True, level="error")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for noisy in ("httpx", "kafka"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     for name in argv or list(SECTIONS):
         module, args = SECTIONS[name]
         print(f"\n== {name} ==", flush=True)
