@@ -13,7 +13,6 @@ values come from bounded sets: the policy's domains, and model and surface names
 
 from __future__ import annotations
 
-import collections
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -22,7 +21,6 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from monitor.cardinality import BoundedLabel
 from monitor.contract import AlertEvent, Grader, Label, Sample, Verdict
-from monitor.posture import observations
 
 if TYPE_CHECKING:  # only for annotations: keeps this module importable without classifiers
     from monitor.pipeline import BatchResult
@@ -159,6 +157,8 @@ class Metrics:
         )
         self.policy = Info("safety_monitor_policy", "Active policy.", registry=r)
         self._children: dict[tuple[int, tuple[str, ...]], object] = {}
+        #: Running totals already counted, per (segment, outcome or metric).
+        self._exported: dict[tuple, object] = {}
         #: Called after every batch (e.g. :meth:`monitor.health.Health.beat`).
         self.batch_listeners: list[Callable[[], None]] = []
 
@@ -177,28 +177,27 @@ class Metrics:
         return child
 
     def observe_batch(self, samples: Sequence[Sample], result: BatchResult, pipeline) -> None:
-        """Count a processed batch: verdicts, posture rates and detector state it touched."""
-        verdicts: collections.Counter = collections.Counter()
-        observed: collections.Counter = collections.Counter()
-        events: collections.Counter = collections.Counter()
-        for sample, verdict in zip(samples, result.verdicts, strict=True):
-            seg = (verdict.domain, sample.model, sample.surface)
-            verdicts[(*seg, verdict.outcome)] += 1
-            for metric, event in observations(verdict):
-                observed[(*seg, metric)] += 1
-                events[(*seg, metric)] += event
+        """Count a processed batch: verdicts, posture rates and detector state it touched.
+
+        Counters move by what each touched segment's running totals gained since the last
+        export, so nothing is counted per sample a second time here."""
         child = self._child
-        for (domain, model, surface, outcome), n in verdicts.items():
-            labels = (*self.segment_labels(domain, model, surface), outcome)
-            child(self.verdicts, labels).inc(n)
-        for key, n in observed.items():
-            labels = (*self.segment_labels(*key[:3]), key[3])
-            child(self.posture_observations, labels).inc(n)
-            child(self.posture_events, labels).inc(events[key])
         for key in result.touched:
             seg = self.segment_labels(*key)
-            for metric, rules in pipeline.segments[key].rules.items():
+            state = pipeline.segments[key]
+            for outcome, total in state.counts.outcomes.items():
+                exported = self._exported.get((key, outcome), 0)
+                if total > exported:
+                    child(self.verdicts, (*seg, outcome)).inc(total - exported)
+                    self._exported[(key, outcome)] = total
+            for metric, rules in state.rules.items():
                 labels = (*seg, metric)
+                numerator, denominator = state.counts.totals(metric)
+                done_n, done_d = self._exported.get((key, metric), (0, 0))
+                if denominator > done_d:
+                    child(self.posture_observations, labels).inc(denominator - done_d)
+                    child(self.posture_events, labels).inc(numerator - done_n)
+                    self._exported[(key, metric)] = (numerator, denominator)
                 shift = rules.shift
                 child(self.posture_rate, labels).set(shift.observed or 0.0)
                 child(self.detector_statistic, labels).set(shift.statistic)

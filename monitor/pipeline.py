@@ -178,8 +178,9 @@ class Pipeline:
         state = self.segments.get(key)
         if state is None:
             state = self.segments[key] = SegmentState()
-        state.counts.update(verdict)
-        for metric, event in observations(verdict):
+        events = observations(verdict)
+        state.counts.update(verdict.outcome, events)
+        for metric, event in events:
             rules = state.rules.get(metric)
             if rules is None:
                 rules = state.rules[metric] = self._new_rules(key[0], metric)

@@ -60,10 +60,11 @@ class PostureCounts:
     uncertain: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
 
-    def update(self, verdict: Verdict) -> None:
+    def update(self, outcome: str, events: list[tuple[str, bool]]) -> None:
+        """Count one verdict: its outcome and its :func:`observations`."""
         self.samples += 1
-        self.outcomes[verdict.outcome] = self.outcomes.get(verdict.outcome, 0) + 1
-        for metric, event in observations(verdict):
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+        for metric, event in events:
             if metric == UNDER_REFUSAL_RATE:
                 self.disallowed += 1
                 self.under_refusals += event
@@ -76,12 +77,16 @@ class PostureCounts:
             else:
                 self.uncertain += event
 
-    def rate(self, metric: str) -> float | None:
-        """The cumulative rate of ``metric``, or None before its denominator is non-zero."""
-        numerator, denominator = {
+    def totals(self, metric: str) -> tuple[int, int]:
+        """(numerator, denominator) of ``metric``'s rate, e.g. (under-refusals, disallowed)."""
+        return {
             UNDER_REFUSAL_RATE: (self.under_refusals, self.disallowed),
             OVER_REFUSAL_RATE: (self.over_refusals, self.allowed),
             HARMFUL_RATE: (self.harmful, self.judged),
             UNCERTAIN_RATE: (self.uncertain, self.samples),
         }[metric]
+
+    def rate(self, metric: str) -> float | None:
+        """The cumulative rate of ``metric``, or None before its denominator is non-zero."""
+        numerator, denominator = self.totals(metric)
         return numerator / denominator if denominator else None
