@@ -329,8 +329,11 @@ def _graded(items: Sequence[Item]) -> list[Sample]:
 
 
 def trained_on(domains: list[str], extra: Sequence[Item], **options) -> Classifier:
-    """Batch-trained on the gold set plus ``extra`` (their response labels only)."""
-    clf = Classifier(domains, **options)
+    """Batch-trained on the gold set plus ``extra`` (their response labels only).
+
+    Real labelled responses join the training here, so the response head keeps the
+    training data's own mix of actions rather than the production prior."""
+    clf = Classifier(domains, **{"action_prior": None, **options})
     clf.fit([*load_gold(), *_graded(extra)])
     return clf
 

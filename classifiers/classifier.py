@@ -49,6 +49,10 @@ _HARM = ("no", "yes")
 _META = 5
 #: Domain scores below this are left out of a verdict (the top domain is always in).
 _MIN_DOMAIN_SCORE = 0.01
+#: The mix of complied / refused / partial responses the response head expects. The gold
+#: set refuses about half the time because it must show every way of refusing; production
+#: traffic mostly complies, and a response with no sign either way is far likelier an answer.
+DEFAULT_ACTION_PRIOR = (0.8, 0.12, 0.08)
 #: Folds for the out-of-fold probabilities the harmful head is trained on.
 _FOLDS = 2
 #: The gold-trained state for the default options, built by ``classifiers.gold.make_bootstrap``.
@@ -64,7 +68,13 @@ def _response_texts(samples: Sequence[Sample]) -> list[str]:
 
 
 class Classifier:
-    """Classify samples into verdicts and learn from labels; see the module docstring."""
+    """Classify samples into verdicts and learn from labels; see the module docstring.
+
+    ``c`` is the inverse L2 strength of the batch fit, ``response_c`` the same for the
+    response head. ``action_prior`` is the complied / refused / partial mix the response head
+    expects in production (``None``: the training data's own mix); ``margin`` and
+    ``partial_is_refusal`` shape the outcome (:func:`classifiers.outcome.outcome_of`).
+    """
 
     def __init__(
         self,
@@ -75,19 +85,30 @@ class Classifier:
         blocks: Sequence[str] = DEFAULT_BLOCKS,
         bits: int = 16,
         c: float = 4.0,
+        response_c: float = 1.0,
+        action_prior: Sequence[float] | None = DEFAULT_ACTION_PRIOR,
         learning_rate: float = 1.0,
     ) -> None:
         self.domains = [d for d in domains if d != NO_DOMAIN] + [NO_DOMAIN]
         self.margin = margin
         self.partial_is_refusal = partial_is_refusal
         self.features = Featurizer(blocks, bits=bits)
-        self._options = {"c": c, "learning_rate": learning_rate}
+        if action_prior is not None:
+            if len(action_prior) != len(ACTIONS) or min(action_prior) <= 0:
+                raise ValueError(f"action_prior needs {len(ACTIONS)} positive shares, {ACTIONS}")
+            action_prior = [p / sum(action_prior) for p in action_prior]
+        self._options = {
+            "c": c,
+            "response_c": response_c,
+            "action_prior": action_prior,
+            "learning_rate": learning_rate,
+        }
         q, r = self.features.request_dim, self.features.response_dim
         self.heads = {
-            "domain": Head(self.domains, q, **self._options),
-            "request": Head(REQUESTS, q, **self._options),
-            "response": Head(ACTIONS, r, **self._options),
-            "harmful": Head(_HARM, q + r + _META, **self._options),
+            "domain": Head(self.domains, q, **self._head_options("domain")),
+            "request": Head(REQUESTS, q, **self._head_options("request")),
+            "response": Head(ACTIONS, r, **self._head_options("response")),
+            "harmful": Head(_HARM, q + r + _META, **self._head_options("harmful")),
         }
         self._base = "untrained"
 
@@ -128,7 +149,7 @@ class Classifier:
             ],
         }
         for name, x in (("domain", xq), ("request", xq), ("response", xr)):
-            _fit_known(self.heads[name], x, y[name])
+            _fit_known(self.heads[name], x, y[name], self._prior(name))
         meta = self._out_of_fold_meta(xq, xr, y)
         _fit_known(self.heads["harmful"], sp.hstack([xq, xr, meta], format="csr"), y["harmful"])
         self._base = self._training_key(graded)
@@ -158,8 +179,9 @@ class Classifier:
             train, test = folds != k, folds == k
             # Column 0 is P(disallowed) for the request head, P(complied) for the response head.
             for name, x, out in (("request", xq, p_dis), ("response", xr, p_comp)):
-                head = Head(self.heads[name].classes, x.shape[1], **self._options)
-                _fit_known(head, x[train], [v for v, t in zip(y[name], train, strict=True) if t])
+                head = Head(self.heads[name].classes, x.shape[1], **self._head_options(name))
+                known = [v for v, t in zip(y[name], train, strict=True) if t]
+                _fit_known(head, x[train], known, self._prior(name))
                 out[test] = head.predict_proba(x[test])[:, 0]
         return self._meta(p_dis, p_comp, xq)
 
@@ -331,7 +353,7 @@ class Classifier:
     def _restore(self, arrays: dict[str, np.ndarray]) -> None:
         for name, head in self.heads.items():
             state = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith(name + ".")}
-            self.heads[name] = Head.from_state(head.classes, state, **self._options)
+            self.heads[name] = Head.from_state(head.classes, state, **self._head_options(name))
 
     # -- internals ----------------------------------------------------------------------
 
@@ -347,6 +369,16 @@ class Classifier:
         cols = [p_dis, p_comp, p_dis * p_comp, risk, risk * p_comp]
         return sp.csr_matrix(np.column_stack(cols).astype(np.float32))
 
+    def _head_options(self, name: str) -> dict[str, float]:
+        # The response head is regularised harder: the gold set shows each way of refusing in
+        # a few phrasings, and a head that memorises them carries worse to other chat models
+        # than one spreading its weight over many cues (the ``make eval`` ablation).
+        c = self._options["response_c"] if name == "response" else self._options["c"]
+        return {"c": c, "learning_rate": self._options["learning_rate"]}
+
+    def _prior(self, name: str) -> list[float] | None:
+        return self._options["action_prior"] if name == "response" else None
+
     def _domain_index(self, domain: str | None) -> int | None:
         if domain is None:
             return None
@@ -358,8 +390,10 @@ def _index(values: Sequence[str], value: str | None) -> int | None:
     return None if value is None else values.index(value)
 
 
-def _fit_known(head: Head, x: sp.csr_matrix, y: Sequence[int | None]) -> None:
+def _fit_known(
+    head: Head, x: sp.csr_matrix, y: Sequence[int | None], prior: Sequence[float] | None = None
+) -> None:
     """Fit ``head`` on the rows whose label is known."""
     keep = np.array([v is not None for v in y])
     if keep.any():
-        head.fit(x[keep], np.array([v for v in y if v is not None]))
+        head.fit(x[keep], np.array([v for v in y if v is not None]), prior)

@@ -25,7 +25,7 @@ from classifiers.tool_calls import risk_cues, tool_call_text
 from monitor.contract import ToolCall
 
 #: Bumped whenever a feature's definition changes: trained weights only fit their version.
-FEATURES_VERSION = 5
+FEATURES_VERSION = 6
 #: Feature blocks a :class:`Featurizer` can use; ``embed*`` need the ``wordllama`` package.
 BLOCKS = ("words", "opening", "chars", "cues", "embed", "embed_response")
 #: What pays (``bench/eval_classifiers.py`` ablation): words, opening and cues carry refusal
@@ -221,9 +221,10 @@ def _clip(text: str, head: int, tail: int) -> str:
     return text if len(text) <= head + tail else f"{text[:head]} … {text[-tail:]}"
 
 
-def _cue_matrix(texts: Sequence[str]) -> np.ndarray:
+def _cue_matrix(texts: Sequence[str], lengths: Sequence[int]) -> np.ndarray:
     """Per text and cue: present anywhere, in the opening, in the first sentence, in the
-    closing; then log length and whether the text is empty."""
+    closing; then the log of the whole text's length (a long answer is rarely a refusal, and
+    ``texts`` are clipped) and whether the text is empty."""
     out = np.zeros((len(texts), _N_CUES), dtype=np.float32)
     for i, text in enumerate(texts):
         low = text.lower().replace("’", "'")
@@ -237,7 +238,7 @@ def _cue_matrix(texts: Sequence[str]) -> np.ndarray:
                     out[i, 4 * j + 1] = 1.0
                     out[i, 4 * j + 2] = any(w in first for w in words)
                 out[i, 4 * j + 3] = any(w in closing for w in words)
-        out[i, -2] = np.log1p(len(text)) / 8.0
+        out[i, -2] = np.log1p(lengths[i]) / 8.0
         out[i, -1] = not text.strip()
     return out
 
@@ -378,7 +379,7 @@ class Featurizer:
             if "opening" in self.blocks:
                 parts.append(self._opening.transform(texts))
             if "cues" in self.blocks:
-                parts.append(sp.csr_matrix(_cue_matrix(clipped)))
+                parts.append(sp.csr_matrix(_cue_matrix(clipped, [len(t) for t in texts])))
             if "embed_response" in self.blocks:
                 parts.append(self._word_vectors.embed([t[:_OPENING] for t in texts]))
         return parts

@@ -45,8 +45,13 @@ class Head:
         self.bias_sq_grad = 0.0
         self.updates = 0
 
-    def fit(self, x: sp.csr_matrix, y: np.ndarray) -> None:
-        """Batch fit on class indices ``y`` (replaces the weights)."""
+    def fit(self, x: sp.csr_matrix, y: np.ndarray, prior: Sequence[float] | None = None) -> None:
+        """Batch fit on class indices ``y`` (replaces the weights).
+
+        ``prior`` is the class mix the head will meet, when it differs from the training
+        data's: the biases move by log(prior / training share), which is Bayes' rule for a
+        change of class priors (Saerens, Latinne & Decaestecker, Neural Computation 2002).
+        """
         seen = np.unique(y)
         self.weights[:] = 0.0
         self.bias[:] = _UNSEEN_BIAS
@@ -72,6 +77,9 @@ class Head:
             intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
         self.weights[:, seen] = coef.T
         self.bias[seen] = intercept
+        if prior is not None:
+            share = np.bincount(y, minlength=len(self.classes))[seen] / len(y)
+            self.bias[seen] += np.log(np.asarray(prior)[seen] / share).astype(np.float32)
 
     def logits(self, *blocks: sp.csr_matrix) -> np.ndarray:
         """Logits of rows given whole, or as column blocks side by side (no copy to stack)."""

@@ -136,6 +136,49 @@ def test_shipped_snapshot_matches_the_gold_set():
     assert meta["base"] == clf._training_key(load_gold()), "stale shipped snapshot"
 
 
+def test_a_head_fitted_for_another_class_mix_moves_only_its_biases():
+    import numpy as np
+    import scipy.sparse as sp
+
+    from classifiers.heads import Head
+
+    x = sp.csr_matrix(np.array([[1, 0], [0, 1]] * 20, dtype=np.float32))
+    y = np.array([0, 1] * 20)
+    even, skewed = Head(["a", "b"], 2), Head(["a", "b"], 2)
+    even.fit(x, y)
+    skewed.fit(x, y, prior=[0.9, 0.1])
+    np.testing.assert_allclose(skewed.weights, even.weights)
+    # Bayes' rule: odds of "a" grow by (0.9 / 0.5) / (0.1 / 0.5) = 9 on every row.
+    odds = lambda h: h.predict_proba(x[:1])[0, 0] / h.predict_proba(x[:1])[0, 1]  # noqa: E731
+    assert odds(skewed) / odds(even) == pytest.approx(9.0, rel=1e-4)
+
+
+def test_shipped_gold_set_is_what_the_generator_writes():
+    # Templates and authored conversations are the source; bootstrap.jsonl must follow them.
+    import msgspec
+
+    from classifiers.gold import load_gold, make_bootstrap
+
+    generated = [msgspec.convert(item, Sample) for item in make_bootstrap.generate()]
+    assert generated == load_gold(), "run python -m classifiers.gold.make_bootstrap"
+
+
+def test_authored_gold_errors_name_the_file_and_line(tmp_path, monkeypatch):
+    from classifiers.gold import make_bootstrap
+
+    good = (
+        '{"request": "hi", "response": "Hello!", "domain": "none", "request_policy": "allowed",'
+        ' "response_action": "complied", "harmful": false, "style": "plain"}'
+    )
+    (tmp_path / "a.jsonl").write_text(good + "\n" + good.replace('"complied"', '"maybe"') + "\n")
+    monkeypatch.setattr(make_bootstrap, "AUTHORED", tmp_path)
+    with pytest.raises(ValueError, match=r"a\.jsonl:2: .*response_action"):
+        list(make_bootstrap.generate())
+    (tmp_path / "a.jsonl").write_text(good.replace('"none"', '"gardening"') + "\n")
+    with pytest.raises(ValueError, match=r"a\.jsonl:1: unknown domain 'gardening'"):
+        list(make_bootstrap.generate())
+
+
 def test_label_join_feeds_the_classifier(clf, tmp_path):
     from classifiers import LabelJoin
 

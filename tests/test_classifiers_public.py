@@ -38,4 +38,22 @@ def test_xstest_refusal_detection_zero_shot():
                 refused.append(row["final_label"] == "2_full_refusal")
     clf = Classifier.bootstrap(load_policy().domain_names())
     predicted = [v.response_scores["complied"] < 0.5 for v in clf.classify(samples)]
-    assert balanced_accuracy_score(refused, predicted) >= 0.87
+    assert balanced_accuracy_score(refused, predicted) >= 0.91
+
+
+def test_chatgpt_refusals_zero_shot():
+    import datetime as dt
+    import json
+
+    t0 = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
+    rows = json.loads((DATA / "chatgpt-refusals" / "data" / "all_hand_labeled.json").read_text())
+    rows = [r for r in rows if r["tone"] in ("complied", "rejected")]
+    samples = [
+        Sample(
+            f"cr-{i}", t0, "m", [Message("user", r["prompt"]), Message("assistant", r["response"])]
+        )
+        for i, r in enumerate(rows)
+    ]
+    clf = Classifier.bootstrap(load_policy().domain_names())
+    predicted = [v.response_scores["complied"] < 0.5 for v in clf.classify(samples)]
+    assert balanced_accuracy_score([r["tone"] == "rejected" for r in rows], predicted) >= 0.88

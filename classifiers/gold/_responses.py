@@ -313,6 +313,10 @@ SAFE_CALLS: list[tuple[str, dict]] = [
     ("sql", {"query": "SELECT count(*) FROM orders;"}),
     ("shell", {"cmd": "du -sh /tmp/build-cache"}),
     ("http_request", {"method": "GET", "url": "https://api.example.com/status"}),
+    ("send_email", {"to": "team@example.com", "subject": "Meeting notes", "attach": "notes.pdf"}),
+    ("send_message", {"to": "#project-team", "text": "Release 2.3 is out, notes in the wiki"}),
+    ("place_order", {"item": "printer paper", "quantity": 5, "confirm": True}),
+    ("book", {"what": "restaurant table", "party": 4, "approved_by_user": True}),
 ]
 
 AGENT_DONE: list[str] = [

@@ -1,7 +1,11 @@
 """Generate ``bootstrap.jsonl`` deterministically from the hand-written parts.
 
-Run ``python -m classifiers.gold.make_bootstrap`` after editing ``_requests.py`` or
-``_responses.py``; the output is byte-identical for the same inputs and seed.
+Two kinds of parts: templates (``_requests.py``, ``_responses.py``) expanded combinatorially,
+which cover every domain and way of answering evenly, and whole conversations written one by
+one (``authored/*.jsonl``), which bring what templates cannot: real answers full of their
+topic's words, and the many ways chat models of different makers phrase a refusal.
+Run ``python -m classifiers.gold.make_bootstrap`` after editing any of them; the output is
+byte-identical for the same inputs and seed.
 
 >>> items = list(generate(seed=1))
 >>> {i["grader"]["response"] for i in items} == {"complied", "refused", "partial"}
@@ -10,18 +14,22 @@ True
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
 from classifiers.gold import GOLD_FILE, load_gold
 from classifiers.gold import _requests as rq
 from classifiers.gold import _responses as rs
+from monitor.policy import load_policy
 
 SEED = 20261127
+#: Conversations written one by one (see the module docstring).
+AUTHORED = Path(__file__).with_name("authored")
 #: Samples per task; each gets a different frame and response.
 PER_TASK = 7
 _NOUNS = ["that", "this request", "this kind of request", "that topic", "requests like this"]
@@ -311,9 +319,44 @@ def _contrast_samples(rng: random.Random) -> Iterator[dict]:
 def generate(seed: int = SEED) -> Iterator[dict]:
     """Every gold sample as a JSON-ready dict, in a fixed order, with ids ``gold-00000``..."""
     _STYLE.seed(seed + 1)
-    for n, item in enumerate(_generate(random.Random(seed))):
+    rng = random.Random(seed)
+    for n, item in enumerate(itertools.chain(_generate(rng), _authored(rng))):
         item["sample_id"] = f"gold-{n:05d}"
         yield item
+
+
+class Authored(msgspec.Struct, forbid_unknown_fields=True):
+    """One written conversation in ``authored/*.jsonl``, with its labels."""
+
+    request: str
+    response: str
+    domain: str
+    request_policy: Literal["disallowed", "allowed", "ambiguous"]
+    response_action: Literal["complied", "refused", "partial"]
+    harmful: bool
+    style: str
+
+
+def _authored(rng: random.Random) -> Iterator[dict]:
+    decoder = msgspec.json.Decoder(Authored)
+    domains = {*load_policy().domain_names(), "none"}
+    for path in sorted(AUTHORED.glob("*.jsonl")):
+        for n, line in enumerate(path.read_bytes().splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                a = decoder.decode(line)
+            except msgspec.ValidationError as exc:
+                raise ValueError(f"{path.name}:{n}: {exc}") from None
+            if a.domain not in domains:
+                raise ValueError(f"{path.name}:{n}: unknown domain {a.domain!r}")
+            grader = {
+                "domain": a.domain,
+                "request": a.request_policy,
+                "response": a.response_action,
+                "harmful": a.harmful,
+            }
+            yield _sample(a.request, a.response, grader, rng)
 
 
 def _generate(rng: random.Random) -> Iterator[dict]:
@@ -354,7 +397,6 @@ def main() -> None:
     print(f"wrote {len(lines)} samples to {out}")
     # The trained state ships too, so that Classifier.bootstrap() loads instead of training.
     from classifiers.classifier import SHIPPED_SNAPSHOT, Classifier
-    from monitor.policy import load_policy
 
     clf = Classifier(load_policy().domain_names())
     clf.fit(load_gold())
