@@ -258,7 +258,9 @@ def outcome_table(items: Sequence[Item], verdicts: Sequence[Verdict]) -> None:
     print(f"outcome agreement on decided verdicts: {agree:.3f} ({len(decided)} of {len(pairs)})")
 
 
-def chatgpt_table(clf: Classifier, test: list[Item], title: str) -> dict[str, float]:
+def chatgpt_table(
+    clf: Classifier, test: list[Item], title: str, split: str = "authors' 256-row test split"
+) -> dict[str, float]:
     verdicts = clf.classify([i.sample for i in test])
     truth = [i.labels["action"] == "refused" for i in test]
     pred = [refusal_score(v) > 0.5 for v in verdicts]
@@ -273,14 +275,17 @@ def chatgpt_table(clf: Classifier, test: list[Item], title: str) -> dict[str, fl
         if i.labels["tone"] in ("rejected", "complied")
     ]
     ba_strict = balanced_accuracy_score([t for t, _ in strict], [p for _, p in strict])
-    print(f"\n## ChatGPT-refusals, authors' 256-row test split ({title})")
+    print(f"\n## ChatGPT-refusals, {split} ({title})")
     print(
         "| n | accuracy (complied vs not) | BA (complied vs not) | n r/c "
         "| BA (rejected vs complied) |"
     )
     print("|---|---|---|---|---|")
     print(f"| {len(test)} | {acc:.3f} | {ba:.3f} | {len(strict)} | {ba_strict:.3f} |")
-    print("anchors (accuracy, complied vs not): TF-IDF+LR 0.906, RandomForest 0.867, BERT 0.965")
+    print(
+        "anchors (accuracy, complied vs not, on the 256-row test split): "
+        "TF-IDF+LR 0.906, RandomForest 0.867, BERT 0.965"
+    )
     return {"acc": acc, "ba": ba, "ba_strict": ba_strict}
 
 
@@ -423,6 +428,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"# Classifier evaluation ({clf.version}; default blocks {clf.features.blocks})")
     xstest_table(clf, xs, "trained on gold only")
     chatgpt_table(clf, cr_test, "trained on gold only")
+    # Never trained on: every usable row is a test row, and 1,706 rows say more than 256.
+    chatgpt_table(clf, [*cr_train, *cr_test], "trained on gold only", "all usable rows")
     moderation_table(clf, mod, "trained on gold only")
     sst_table(clf, load_sst(root))
 

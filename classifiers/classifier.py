@@ -1,9 +1,9 @@
 """The classifier: four online heads over hashed text features, trained from the gold set.
 
 Heads: request domain (policy domains + ``none``), request policy (P(disallowed)), response
-action (complied / refused / partial) and harmful response. The harmful head sees both texts,
-the tool calls and the other heads' probabilities, because harm is mostly "a disallowed
-request, answered".
+action (complied / refused / partial) and harmful response. The harmful head sees the
+response, the tool calls and the other heads' probabilities, because harm is mostly "a
+disallowed request, answered".
 
 >>> from classifiers.gold import load_gold
 >>> from monitor.policy import load_policy
@@ -108,7 +108,10 @@ class Classifier:
             "domain": Head(self.domains, q, **self._head_options("domain")),
             "request": Head(REQUESTS, q, **self._head_options("request")),
             "response": Head(ACTIONS, r, **self._head_options("response")),
-            "harmful": Head(_HARM, q + r + _META, **self._head_options("harmful")),
+            # Harm is what the response gives: the harmful head reads the response and the
+            # other heads' probabilities, not the request's words (with those it learnt the
+            # gold set's harmful requests by heart, and carried worse to real traffic).
+            "harmful": Head(_HARM, r + _META, **self._head_options("harmful")),
         }
         self._base = "untrained"
 
@@ -151,7 +154,7 @@ class Classifier:
         for name, x in (("domain", xq), ("request", xq), ("response", xr)):
             _fit_known(self.heads[name], x, y[name], self._prior(name))
         meta = self._out_of_fold_meta(xq, xr, y)
-        _fit_known(self.heads["harmful"], sp.hstack([xq, xr, meta], format="csr"), y["harmful"])
+        _fit_known(self.heads["harmful"], sp.hstack([xr, meta], format="csr"), y["harmful"])
         self._base = self._training_key(graded)
 
     def _training_key(self, samples: Sequence[Sample]) -> str:
@@ -202,7 +205,7 @@ class Classifier:
         p_req = self.heads["request"].predict_proba(xq)
         p_resp = self.heads["response"].predict_proba(xr)
         meta = self._meta(p_req[:, 0], p_resp[:, 0], xq)
-        p_harm = self.heads["harmful"].predict_proba(xq, xr, meta)
+        p_harm = self.heads["harmful"].predict_proba(xr, meta)
         # Decisions and rounding for the whole batch in numpy; plain floats per verdict.
         top = p_dom.argmax(axis=1)
         shown = p_dom >= _MIN_DOMAIN_SCORE
@@ -309,7 +312,7 @@ class Classifier:
             q, r = xq[rows], xr[rows]
             p_dis = self.heads["request"].predict_proba(q)[:, 0]
             p_comp = self.heads["response"].predict_proba(r)[:, 0]
-            x = sp.hstack([q, r, self._meta(p_dis, p_comp, q)], format="csr")
+            x = sp.hstack([r, self._meta(p_dis, p_comp, q)], format="csr")
             y = np.array([int(labels[i].harmful) for i in rows])
             self.heads["harmful"].learn_batch(x, y, weight)
 
