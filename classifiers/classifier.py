@@ -236,6 +236,11 @@ class Classifier:
             for i, sample in enumerate(samples)
         ]
 
+    def embed_requests(self, samples: Sequence[Sample]) -> np.ndarray:
+        """Where each request lies in meaning: a 256-wide unit vector (wordllama), the input
+        of the ``anomaly_rate`` detectors."""
+        return self.features.embed_requests(_request_texts(samples))
+
     def _verdict(
         self,
         sample,

@@ -384,6 +384,13 @@ class Featurizer:
                 parts.append(self._word_vectors.embed([t[:_OPENING] for t in texts]))
         return parts
 
+    def embed_requests(self, texts: Sequence[str]) -> np.ndarray:
+        """The wordllama embedding of each request, as the ``embed`` block has it: unit
+        rows, one per text, 256 wide (whatever the blocks)."""
+        if self._word_vectors is None:
+            self._word_vectors = _WordVectors()
+        return self._word_vectors.embed([_clip(t, _REQUEST_HEAD, _TAIL) for t in texts]).toarray()
+
     def request(
         self, texts: Sequence[str], calls: Sequence[Sequence[ToolCall] | None] | None = None
     ) -> sp.csr_matrix:

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from classifiers.label_join import LabelJoin
 from classifiers.outcome import apply_grader
+from monitor.anomaly_rate import AnomalyRate
 from monitor.cardinality import BoundedLabel
 from monitor.contract import (
     AlertEvent,
@@ -48,6 +49,7 @@ from monitor.rules import POSTURE_SHIFT, StreamRules, Transition
 #: Rule name of the alert a canary verdict of "worse" raises.
 CANARY = "canary"
 DOMAIN_MIX = "domain_mix"
+ANOMALY_RATE = "anomaly_rate"
 #: Segment key of a rule that does not split on a field.
 ANY = "*"
 
@@ -80,8 +82,10 @@ class SegmentState:
     exemplars: dict[str, Exemplars] = field(default_factory=dict)
     #: Open incidents by (rule, metric): their dedup keys.
     open_incidents: dict[tuple[str, str], str] = field(default_factory=dict)
-    #: The request-domain mix detector, on (any domain, model, surface) states only.
+    #: The request-domain mix and anomaly-rate detectors, on (any domain, model, surface)
+    #: states only, each when the policy watches it.
     mix: DomainMix | None = None
+    anomaly: AnomalyRate | None = None
 
 
 @dataclass
@@ -125,9 +129,16 @@ class Pipeline:
         self._surfaces = BoundedLabel(max_surfaces)
         self._domains = frozenset(policy.domain_names())
         self.rollouts = Rollouts()
-        #: Request-domain mix per (model, surface), when the policy watches it.
+        #: Per (model, surface): the request-domain mix and the share of novel-looking
+        #: requests, when the policy watches them.
         self.mixes: dict[tuple[str, str], SegmentState] = {}
-        self._watch_mix = DOMAIN_MIX in policy.defaults.detection.shift_metrics
+        watched = policy.defaults.detection.shift_metrics
+        self._watch_mix = DOMAIN_MIX in watched
+        self._watch_anomaly = ANOMALY_RATE in watched
+        if self._watch_anomaly and not hasattr(classifier, "embed_requests"):
+            raise ValueError(
+                "the policy watches anomaly_rate, but the classifier has no embed_requests()"
+            )
         self.samples_seen = 0
         #: False posture_shift alarms expected so far if every watched stream were in
         #: control: the sum over watched observations of 1 / arl. Each stream keeps its own
@@ -138,6 +149,8 @@ class Pipeline:
     def process(self, samples: Sequence[Sample]) -> BatchResult:
         """Judge a batch of samples (in stream order) and run every rule they touch."""
         verdicts = self.classifier.classify(samples)
+        # The anomaly detectors watch where requests lie in the embedding space.
+        embedded = self.classifier.embed_requests(samples) if self._watch_anomaly else None
         result = BatchResult(verdicts, [], set(), label_checks=self._label_checks)
         self._label_checks = []
         graded: list[Sample] = []
@@ -156,6 +169,8 @@ class Pipeline:
             self._observe(key, sample, verdict, result)
             if self._watch_mix:
                 self._observe_mix(key, sample, verdict, result)
+            if embedded is not None:
+                self._observe_anomaly(key, sample, embedded[i], result)
         # Test, then train: the batch was judged before its grader verdicts are learned.
         if graded:
             self.classifier.learn_many(graded, [s.grader for s in graded])
@@ -213,20 +228,60 @@ class Pipeline:
                     if alert is not None:
                         result.alerts.append(alert)
 
-    def _observe_mix(
-        self, segment: SegmentKey, sample: Sample, verdict: Verdict, result: BatchResult
-    ) -> None:
+    def _surface_state(self, segment: SegmentKey) -> tuple[SegmentKey, SegmentState]:
+        """The (any domain, model, surface) state, with the detectors the policy watches."""
         key = (ANY, segment[1], segment[2])
         state = self.mixes.get(key[1:])
         if state is None:
             state = self.mixes[key[1:]] = SegmentState()
             detection = self.policy.defaults.detection
-            state.mix = DomainMix(
-                categories=self.policy.domain_names(),
-                arl=detection.arl,
-                warmup=detection.warmup,
-                two_sided=True,
+            if self._watch_mix:
+                state.mix = DomainMix(
+                    categories=self.policy.domain_names(),
+                    arl=detection.arl,
+                    warmup=detection.warmup,
+                    two_sided=True,
+                )
+            if self._watch_anomaly:
+                # The scaling and the score threshold need a few thousand requests.
+                state.anomaly = AnomalyRate(arl=detection.arl, warmup=max(detection.warmup, 2000))
+        return key, state
+
+    def _observe_anomaly(
+        self, segment: SegmentKey, sample: Sample, embedding, result: BatchResult
+    ) -> None:
+        key, state = self._surface_state(segment)
+        detector = state.anomaly
+        fired = detector.update(embedding)
+        if detector.anomalous:
+            exemplars = state.exemplars.get(ANOMALY_RATE)
+            if exemplars is None:
+                exemplars = state.exemplars[ANOMALY_RATE] = Exemplars()
+            exemplars.add(sample.sample_id, request_text(sample), response_text(sample))
+        if not fired or (POSTURE_SHIFT, ANOMALY_RATE) in state.open_incidents:
+            return
+        # Like a mix incident, it stays open while the baseline re-learns; humans resolve it.
+        transition = Transition(
+            POSTURE_SHIFT,
+            "firing",
+            baseline=detector.baseline,
+            observed=detector.observed,
+            statistic=detector.statistic,
+            threshold=detector.threshold,
+            window=detector.n,
+        )
+        alert = self._alert(key, ANOMALY_RATE, transition, sample, state)
+        if alert is not None:
+            alert.summary = (
+                f"novel-looking requests to {key[1]}/{key[2]} rose from "
+                f"{_pct(transition.baseline)} to {_pct(transition.observed)} of traffic"
             )
+            result.alerts.append(alert)
+
+    def _observe_mix(
+        self, segment: SegmentKey, sample: Sample, verdict: Verdict, result: BatchResult
+    ) -> None:
+        key, state = self._surface_state(segment)
         exemplars = state.exemplars.get(verdict.domain)
         if exemplars is None:
             exemplars = state.exemplars[verdict.domain] = Exemplars()

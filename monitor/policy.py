@@ -51,8 +51,9 @@ class Detection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     warmup: int = 500
     #: The streams ``posture_shift`` alarms on. Every stream costs its share of false
     #: alarms (one per ``arl`` samples of it), so by default only the two posture rates the
-    #: policy is about; ``harmful_rate``, ``uncertain_rate`` and ``domain_mix`` (the mix of
-    #: request domains per model and surface) can be added.
+    #: policy is about; ``harmful_rate``, ``uncertain_rate``, ``domain_mix`` (the mix of
+    #: request domains per model and surface) and ``anomaly_rate`` (the share of
+    #: novel-looking requests per model and surface) can be added.
     shift_metrics: list[str] = msgspec.field(
         default_factory=lambda: ["under_refusal_rate", "over_refusal_rate"]
     )
@@ -236,6 +237,7 @@ SHIFT_METRICS = (
     "harmful_rate",
     "uncertain_rate",
     "domain_mix",
+    "anomaly_rate",
 )
 
 

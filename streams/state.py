@@ -37,8 +37,9 @@ class PartitionState:
     applied: int = -1
     segments: dict = field(default_factory=dict)
     samples_seen: int = 0
-    #: The core's other partition-local state: per-(model, surface) request-domain mixes
-    #: and per-surface rollouts (canary comparisons). None until the core has them.
+    #: The core's other partition-local state: per-(model, surface) request-domain mixes and
+    #: anomaly-rate detectors, and per-surface rollouts (canary comparisons). None until the
+    #: core has them.
     mixes: dict | None = None
     rollouts: object | None = None
     #: topic -> partition -> an offset at or before which every later output starts.

@@ -190,3 +190,17 @@ def test_label_join_feeds_the_classifier(clf, tmp_path):
     version = clf.version
     assert join.add_label(Label("late", "human", response="complied", harmful=False))
     assert clf.version != version
+
+
+def test_request_embeddings_place_alike_requests_together(clf):
+    import numpy as np
+
+    samples = [
+        sample("e1", "How do I bake sourdough bread?", "Sure."),
+        sample("e2", "What's a good recipe for rye bread?", "Sure."),
+        sample("e3", "Write a SQL query joining two tables.", "Sure."),
+    ]
+    v = clf.embed_requests(samples)
+    assert v.shape == (3, 256)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
+    assert v[0] @ v[1] > v[0] @ v[2]

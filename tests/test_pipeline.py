@@ -172,3 +172,55 @@ def test_a_flood_of_model_names_keeps_segment_state_bounded():
     pipeline.process([make_sample(f"s-{i}", model=f"made-up-{i}") for i in range(200)])
     models = {model for _, model, _ in pipeline.segments}
     assert len(models) == 6 and "__overflow__" in models
+
+
+class _EmbeddingClassifier(FixedClassifier):
+    """Requests embed at random around the origin; "novel" ones three times as spread."""
+
+    def embed_requests(self, samples):
+        import numpy as np
+
+        return np.stack(
+            [
+                np.random.default_rng(int(s.sample_id.removeprefix("s-"))).normal(size=32)
+                * (3.0 if "novel" in s.messages[0].content else 1.0)
+                for s in samples
+            ]
+        )
+
+
+def test_anomaly_rate_fires_on_novel_traffic_when_the_policy_watches_it():
+    policy = parse_policy(
+        "version: anomaly-1\ndefaults:\n  detection: {arl: 10000, "
+        "shift_metrics: [anomaly_rate]}\ndomains:\n  cyber: {}\n"
+    )
+    rng = random.Random(3)
+
+    def stream(start: int, n: int, novel_share: float):
+        for i in range(start, start + n):
+            novel = rng.random() < novel_share
+            yield make_sample(f"s-{i}", seconds=i, request="novel" if novel else "usual")
+
+    pipeline = Pipeline(policy, _EmbeddingClassifier())
+    assert _run(pipeline, stream(0, 6000, 0.0)) == []
+    alerts = _run(pipeline, stream(6000, 2000, 0.2))
+    assert [(a.rule, a.metric) for a in alerts] == [("posture_shift", "anomaly_rate")]
+    alert = alerts[0]
+    assert (alert.segment.domain, alert.segment.model, alert.segment.surface) == (
+        "*",
+        "model-a",
+        "chat",
+    )
+    assert alert.baseline < alert.observed and "novel-looking" in alert.summary
+    assert alert.evidence  # the anomalous requests themselves
+
+
+def test_anomaly_rate_needs_a_classifier_that_embeds_requests():
+    import pytest
+
+    policy = parse_policy(
+        "version: anomaly-2\ndefaults:\n  detection: {shift_metrics: [anomaly_rate]}\n"
+        "domains:\n  cyber: {}\n"
+    )
+    with pytest.raises(ValueError, match="embed_requests"):
+        Pipeline(policy, FixedClassifier())
