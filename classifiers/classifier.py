@@ -380,7 +380,8 @@ class Classifier:
     def _head_options(self, name: str) -> dict[str, float]:
         # The response head is regularised harder: the gold set shows each way of refusing in
         # a few phrasings, and a head that memorises them carries worse to other chat models
-        # than one spreading its weight over many cues (the ``make eval`` ablation).
+        # than one spreading its weight over many cues (zero-shot refusal BA on the public
+        # sets: c = 1 beat 0.5, 2, 4 and 8).
         c = self._options["response_c"] if name == "response" else self._options["c"]
         return {"c": c, "learning_rate": self._options["learning_rate"]}
 
