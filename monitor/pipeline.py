@@ -260,23 +260,12 @@ class Pipeline:
             exemplars.add(sample.sample_id, request_text(sample), response_text(sample))
         if not fired or (POSTURE_SHIFT, ANOMALY_RATE) in state.open_incidents:
             return
-        # Like a mix incident, it stays open while the baseline re-learns; humans resolve it.
-        transition = Transition(
-            POSTURE_SHIFT,
-            "firing",
-            baseline=detector.baseline,
-            observed=detector.observed,
-            statistic=detector.statistic,
-            threshold=detector.threshold,
-            window=detector.n,
+        summary = (
+            f"novel-looking requests to {key[1]}/{key[2]} rose from "
+            f"{_pct(detector.baseline)} to {_pct(detector.observed)} of traffic"
         )
-        alert = self._alert(key, ANOMALY_RATE, transition, sample, state)
-        if alert is not None:
-            alert.summary = (
-                f"novel-looking requests to {key[1]}/{key[2]} rose from "
-                f"{_pct(transition.baseline)} to {_pct(transition.observed)} of traffic"
-            )
-            result.alerts.append(alert)
+        rates = (detector.baseline, detector.observed)
+        self._surface_shift(key, ANOMALY_RATE, state, sample, result, detector, rates, summary)
 
     def _observe_mix(
         self, segment: SegmentKey, sample: Sample, verdict: Verdict, result: BatchResult
@@ -289,24 +278,41 @@ class Pipeline:
         mix = state.mix
         if not mix.update(verdict.domain) or (POSTURE_SHIFT, DOMAIN_MIX) in state.open_incidents:
             return
-        # An open mix incident stays open (the baseline re-learns); humans resolve it.
         changed = mix.changed_category
+        baseline, observed = mix.baseline.get(changed), mix.observed.get(changed)
+        state.exemplars[DOMAIN_MIX] = state.exemplars[changed]
+        summary = (
+            f"request-domain mix of {key[1]}/{key[2]} changed: {changed} "
+            f"{mix.direction} from {_pct(baseline)} to {_pct(observed)}"
+        )
+        rates = (baseline, observed)
+        self._surface_shift(key, DOMAIN_MIX, state, sample, result, mix, rates, summary)
+
+    def _surface_shift(
+        self,
+        key: SegmentKey,
+        metric: str,
+        state: SegmentState,
+        sample: Sample,
+        result: BatchResult,
+        detector: DomainMix | AnomalyRate,
+        rates: tuple[float | None, float | None],
+        summary: str,
+    ) -> None:
+        # A surface-wide incident (domain mix, anomaly rate) stays open while its detector
+        # re-learns the baseline: humans resolve it, not the detector.
         transition = Transition(
             POSTURE_SHIFT,
             "firing",
-            baseline=mix.baseline.get(changed),
-            observed=mix.observed.get(changed),
-            statistic=mix.statistic,
-            threshold=mix.threshold,
-            window=mix.n,
+            baseline=rates[0],
+            observed=rates[1],
+            statistic=detector.statistic,
+            threshold=detector.threshold,
+            window=detector.n,
         )
-        state.exemplars[DOMAIN_MIX] = state.exemplars[changed]
-        alert = self._alert(key, DOMAIN_MIX, transition, sample, state)
+        alert = self._alert(key, metric, transition, sample, state)
         if alert is not None:
-            alert.summary = (
-                f"request-domain mix of {key[1]}/{key[2]} changed: {changed} "
-                f"{mix.direction} from {_pct(transition.baseline)} to {_pct(transition.observed)}"
-            )
+            alert.summary = summary
             result.alerts.append(alert)
 
     def _new_rules(self, domain: str, metric: str) -> StreamRules:
