@@ -251,6 +251,7 @@ class Pipeline:
         self, segment: SegmentKey, sample: Sample, embedding, result: BatchResult
     ) -> None:
         key, state = self._surface_state(segment)
+        self.expected_false_alarms += 1.0 / self.policy.defaults.detection.arl
         detector = state.anomaly
         fired = detector.update(embedding)
         if detector.anomalous:
@@ -271,6 +272,7 @@ class Pipeline:
         self, segment: SegmentKey, sample: Sample, verdict: Verdict, result: BatchResult
     ) -> None:
         key, state = self._surface_state(segment)
+        self.expected_false_alarms += 1.0 / self.policy.defaults.detection.arl
         exemplars = state.exemplars.get(verdict.domain)
         if exemplars is None:
             exemplars = state.exemplars[verdict.domain] = Exemplars()

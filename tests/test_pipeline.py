@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from monitor.contract import Grader
 from monitor.pipeline import Pipeline, incident_key
 from monitor.policy import parse_policy
@@ -121,7 +123,6 @@ def test_domain_mix_fires_when_the_policy_watches_it():
 
 
 def test_unknown_shift_metric_is_a_policy_error():
-    import pytest
 
     from monitor.policy import PolicyError
 
@@ -216,7 +217,6 @@ def test_anomaly_rate_fires_on_novel_traffic_when_the_policy_watches_it():
 
 
 def test_anomaly_rate_needs_a_classifier_that_embeds_requests():
-    import pytest
 
     policy = parse_policy(
         "version: anomaly-2\ndefaults:\n  detection: {shift_metrics: [anomaly_rate]}\n"
@@ -224,3 +224,14 @@ def test_anomaly_rate_needs_a_classifier_that_embeds_requests():
     )
     with pytest.raises(ValueError, match="embed_requests"):
         Pipeline(policy, FixedClassifier())
+
+
+def test_surface_wide_detectors_spend_their_false_alarm_budget():
+    policy = parse_policy(
+        "version: anomaly-3\ndefaults:\n  detection: {arl: 10000, "
+        "shift_metrics: [domain_mix, anomaly_rate]}\ndomains:\n  cyber: {}\n"
+    )
+    pipeline = Pipeline(policy, _EmbeddingClassifier())
+    pipeline.process([make_sample(f"s-{i}", seconds=i) for i in range(300)])
+    # Two surface-wide streams, 300 samples each, one false alarm per 10,000 samples.
+    assert pipeline.expected_false_alarms == pytest.approx(2 * 300 / 10_000)
