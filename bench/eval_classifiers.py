@@ -105,11 +105,11 @@ def _auto_labels(root: Path, model: str, kind: str, column: str) -> dict[str, st
         return {row["id"]: XSTEST_ACTION.get(row[column]) for row in csv.DictReader(fh)}
 
 
-def load_chatgpt_refusals(root: Path) -> tuple[list[Item], list[Item]]:
-    """The authors' protocol: drop incoherent/dontknow; 70% train, 15% val, 15% (256) test."""
+def load_chatgpt_items(root: Path) -> list[Item]:
+    """Every usable row (the authors drop incoherent/dontknow): 1,706."""
     rows = json.loads((root / "chatgpt-refusals" / "data" / "all_hand_labeled.json").read_text())
     rows = [r for r in rows if r["tone"] not in ("incoherent", "dontknow")]
-    items = [
+    return [
         Item(
             _sample(f"cr-{i}", r["prompt"], r["response"]),
             "chatgpt",
@@ -118,7 +118,11 @@ def load_chatgpt_refusals(root: Path) -> tuple[list[Item], list[Item]]:
         )
         for i, r in enumerate(rows)
     ]
-    train, rest = train_test_split(items, test_size=0.3, random_state=0)
+
+
+def load_chatgpt_refusals(root: Path) -> tuple[list[Item], list[Item]]:
+    """The authors' protocol: 70% train, 15% val, 15% (256) test of the usable rows."""
+    train, rest = train_test_split(load_chatgpt_items(root), test_size=0.3, random_state=0)
     _, test = train_test_split(rest, test_size=0.5, random_state=0)
     return train, test
 
@@ -429,7 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     xstest_table(clf, xs, "trained on gold only")
     chatgpt_table(clf, cr_test, "trained on gold only")
     # Never trained on: every usable row is a test row, and 1,706 rows say more than 256.
-    chatgpt_table(clf, [*cr_train, *cr_test], "trained on gold only", "all usable rows")
+    chatgpt_table(clf, load_chatgpt_items(root), "trained on gold only", "all usable rows")
     moderation_table(clf, mod, "trained on gold only")
     sst_table(clf, load_sst(root))
 
@@ -442,7 +446,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("| stream | n | accuracy (refusal vs compliance) | Q1 | Q2 | Q3 | Q4 | ECE Q1 → Q4 |")
     print("|---|---|---|---|---|---|---|---|")
     prequential(domains, xs, "XSTest, 5 models shuffled")
-    prequential(domains, [*cr_train, *cr_test], "ChatGPT-refusals, all usable rows")
+    prequential(domains, load_chatgpt_items(root), "ChatGPT-refusals, all usable rows")
     if not args.quick:
         ablation(domains, xs, cr_test, mod)
     return 0
