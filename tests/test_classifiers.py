@@ -204,3 +204,10 @@ def test_request_embeddings_place_alike_requests_together(clf):
     assert v.shape == (3, 256)
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
     assert v[0] @ v[1] > v[0] @ v[2]
+
+
+def test_an_action_prior_must_give_every_action_a_share():
+    with pytest.raises(ValueError, match="action_prior"):
+        Classifier(load_policy().domain_names(), action_prior=(1.0, 0.0, 0.0))
+    with pytest.raises(ValueError, match="action_prior"):
+        Classifier(load_policy().domain_names(), action_prior=(0.9, 0.1))
