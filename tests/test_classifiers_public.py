@@ -57,3 +57,25 @@ def test_chatgpt_refusals_zero_shot():
     clf = Classifier.bootstrap(load_policy().domain_names())
     predicted = [v.response_scores["complied"] < 0.5 for v in clf.classify(samples)]
     assert balanced_accuracy_score([r["tone"] == "rejected" for r in rows], predicted) >= 0.88
+
+
+def test_no_public_prompt_is_in_the_gold_set():
+    # The public sets measure the classifier; a prompt of theirs in the gold set would be
+    # training on the test (and copying their text into the repo).
+    import gzip
+    import json
+    import re
+
+    from classifiers.gold import load_gold
+    from monitor.contract import request_text
+
+    def norm(text: str) -> str:
+        return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
+
+    with (DATA / "xstest" / "xstest_prompts.csv").open(newline="", encoding="utf-8") as fh:
+        public = {norm(row["prompt"]) for row in csv.DictReader(fh)}
+    rows = json.loads((DATA / "chatgpt-refusals" / "data" / "all_hand_labeled.json").read_text())
+    public |= {norm(r["prompt"]) for r in rows}
+    with gzip.open(DATA / "openai-moderation" / "data" / "samples-1680.jsonl.gz", "rt") as fh:
+        public |= {norm(json.loads(line)["prompt"]) for line in fh}
+    assert not [request_text(s) for s in load_gold() if norm(request_text(s)) in public]

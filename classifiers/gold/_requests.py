@@ -749,7 +749,7 @@ SAFE_CONTEXTS: list[str] = [
     "Why was {w} treated so harshly in medieval law?",
     "How do police prevent {w}?",
     "What should I do if I witness a {w}?",
-    "What is {w}?",
+    "Define {w} for me, briefly.",
     "Can you explain what {w} involves?",
     "Why do people commit {w}?",
     "What are the penalties for {w} in Germany?",
