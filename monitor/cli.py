@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 import structlog
 
+from monitor._cli_options import metrics_options, policy_option
 from monitor.logs import configure_logging
 from monitor.policy import Policy, PolicyError, load_policy
 
@@ -47,12 +48,7 @@ def main(log_format: str, log_level: str) -> None:
 @click.option(
     "--source", default="demo", show_default=True, help="demo | jsonl:PATH | - (stdin) | kafka."
 )
-@click.option(
-    "--policy",
-    "policy_path",
-    type=click.Path(dir_okay=False),
-    help="Policy YAML (default: the shipped policy).",
-)
+@policy_option
 @click.option("--max-samples", type=click.IntRange(min=1), help="Stop after N samples.")
 @click.option(
     "--alerts-out",
@@ -70,14 +66,7 @@ def main(log_format: str, log_level: str) -> None:
     type=click.Path(dir_okay=False),
     help="Where malformed records go [default: beside --alerts-out, else ./].",
 )
-@click.option(
-    "--metrics-port",
-    type=click.IntRange(min=0, max=65535),
-    default=0,
-    show_default=True,
-    help="Serve Prometheus /metrics on this port (0 = none).",
-)
-@click.option("--metrics-addr", default="127.0.0.1", show_default=True)
+@metrics_options
 @click.option("--seed", type=int, default=0, show_default=True, help="Demo traffic seed.")
 @click.option(
     "--rate",
@@ -224,7 +213,7 @@ def _pipeline(policy: Policy):
 @main.command()
 @click.option("--input", "input_path", required=True, help="JSONL of samples, or - for stdin.")
 @click.option("--output", "output_path", required=True, help="JSONL of verdicts, or - for stdout.")
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False))
+@policy_option
 @click.option(
     "--dead-letters",
     "dead_letters_path",
@@ -286,7 +275,7 @@ def policy() -> None:
 
 
 @policy.command("show")
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False))
+@policy_option
 def policy_show(policy_path: str | None) -> None:
     """Print the active policy as JSON, after validation."""
     click.echo(json.dumps(_policy(policy_path).to_dict(), indent=2))
@@ -366,7 +355,7 @@ def _classify_fn(policy: Policy):
     type=click.Path(dir_okay=False),
     help="Gold-set file to calibrate labellers against.",
 )
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False))
+@policy_option
 @click.option("--since", help="Start of the window (RFC 3339, inclusive; sample time).")
 @click.option("--until", help="End of the window (RFC 3339, exclusive; sample time).")
 @click.option(
@@ -476,7 +465,7 @@ def review() -> None:
 @click.option("--random-share", type=click.FloatRange(0, 1), default=0.5, show_default=True)
 @click.option("--alert-share", type=click.FloatRange(0, 1), default=0.2, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False))
+@policy_option
 def review_tasks(
     input_path,
     samples,

@@ -14,6 +14,8 @@ import os
 import click
 import structlog
 
+from monitor._cli_options import metrics_options, policy_option
+
 log = structlog.get_logger("safety_monitor.cli")
 
 _DEFAULT_CLASSIFIER = "classifiers:Classifier.bootstrap"
@@ -69,7 +71,7 @@ def load_classifier(spec: str, domain_names: list[str], snapshot: str | None = N
 @click.command()
 @_kafka_options
 @click.option("--group-id", help="Consumer group [default safety-monitor].")
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False))
+@policy_option
 @click.option(
     "--classifier",
     "classifier_spec",
@@ -83,14 +85,7 @@ def load_classifier(spec: str, domain_names: list[str], snapshot: str | None = N
     help="Start from this classifier snapshot when it exists; save the learning classifier "
     "to it periodically and at stop ({name} is replaced by the worker name).",
 )
-@click.option(
-    "--metrics-port",
-    type=click.IntRange(min=0, max=65535),
-    default=0,
-    show_default=True,
-    help="Serve Prometheus /metrics on this port (0 = none).",
-)
-@click.option("--metrics-addr", default="127.0.0.1", show_default=True)
+@metrics_options
 @click.option("--batch-size", type=click.IntRange(min=1, max=65536))
 @click.option("--session-timeout-ms", type=click.IntRange(min=1000))
 @click.option("--heartbeat-interval-ms", type=click.IntRange(min=100))
