@@ -25,7 +25,7 @@ from classifiers.tool_calls import risk_cues, tool_call_text
 from monitor.contract import ToolCall
 
 #: Bumped whenever a feature's definition changes: trained weights only fit their version.
-FEATURES_VERSION = 6
+FEATURES_VERSION = 7
 #: Feature blocks a :class:`Featurizer` can use; ``embed*`` need the ``wordllama`` package.
 BLOCKS = ("words", "opening", "chars", "cues", "embed", "embed_response")
 #: What pays (``bench/eval_classifiers.py`` ablation): words, opening and cues carry refusal
@@ -41,11 +41,57 @@ _HEAD, _TAIL = 280, 100
 _REQUEST_HEAD = 400
 _CHAR_HEAD, _CHAR_TAIL = 200, 80
 
+# The same cue groups in the languages production traffic most often comes in: the group
+# features then carry what the English gold set taught them to a refusal in another
+# language, where the word features see nothing they know.
+_APOLOGY_OTHER_LANGUAGES = (
+    "lo siento",  # es
+    "lamentablemente",
+    "désolé",  # fr
+    "désolée",
+    "malheureusement",
+    "es tut mir leid",  # de
+    "leider",
+    "desculpe",  # pt
+    "infelizmente",
+    "mi dispiace",  # it
+    "purtroppo",
+    "извините",  # ru
+    "к сожалению",
+    "抱歉",  # zh
+    "对不起",
+    "申し訳",  # ja
+    "すみません",
+    "죄송",  # ko
+)
+_CANNOT_OTHER_LANGUAGES = (
+    "no puedo",  # es
+    "no puedes",
+    "je ne peux pas",  # fr
+    "je ne suis pas en mesure",
+    "ich kann nicht",  # de
+    "kann ich nicht",
+    "kann ich ihnen nicht",
+    "kann ich dir nicht",
+    "nicht helfen",
+    "não posso",  # pt
+    "não consigo",
+    "non posso",  # it
+    "non sono in grado",
+    "не могу",  # ru
+    "我不能",  # zh
+    "无法",
+    "不能帮",
+    "できません",  # ja
+    "할 수 없",  # ko
+    "도와드릴 수 없",
+)
+
 # Refusal and compliance cues as plain substrings of the lower-cased text (easy to read and
 # extend; as fast here as compiled alternations). Grouped cues, not single phrasings, are
 # what carries a refusal detector from one chat model's style to another's.
 _CUES: dict[str, tuple[str, ...]] = {
-    "apology": ("sorry", "apolog", "unfortunately", "i'm afraid"),
+    "apology": ("sorry", "apolog", "unfortunately", "i'm afraid", *_APOLOGY_OTHER_LANGUAGES),
     "cannot": (
         "i can't",
         "i cannot",
@@ -74,6 +120,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         "cannot fulfill",
         "not within my",
         "i'm not programmed",
+        *_CANNOT_OTHER_LANGUAGES,
     ),
     "ai": ("as an ai", "language model", "just an ai", "i'm an ai", "as a responsible", "an ai "),
     "policy": (
