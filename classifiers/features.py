@@ -47,11 +47,9 @@ _CHAR_HEAD, _CHAR_TAIL = 200, 80
 _APOLOGY_OTHER_LANGUAGES = (
     "lo siento",  # es
     "lamentablemente",
-    "désolé",  # fr
-    "désolée",
+    "désolé",  # fr (also matches désolée)
     "malheureusement",
     "es tut mir leid",  # de
-    "leider",
     "desculpe",  # pt
     "infelizmente",
     "mi dispiace",  # it
@@ -88,7 +86,7 @@ _CANNOT_OTHER_LANGUAGES = (
 )
 
 # Refusal and compliance cues as plain substrings of the lower-cased text (easy to read and
-# extend; as fast here as compiled alternations). Grouped cues, not single phrasings, are
+# extend; faster here than a compiled alternation). Grouped cues, not single phrasings, are
 # what carries a refusal detector from one chat model's style to another's.
 _CUES: dict[str, tuple[str, ...]] = {
     "apology": ("sorry", "apolog", "unfortunately", "i'm afraid", *_APOLOGY_OTHER_LANGUAGES),
