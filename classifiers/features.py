@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
+import ahocorasick
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
@@ -85,9 +86,9 @@ _CANNOT_OTHER_LANGUAGES = (
     "도와드릴 수 없",
 )
 
-# Refusal and compliance cues as plain substrings of the lower-cased text (easy to read and
-# extend; faster here than a compiled alternation). Grouped cues, not single phrasings, are
-# what carries a refusal detector from one chat model's style to another's.
+# Refusal and compliance cues as plain substrings of the lower-cased text, easy to read and
+# extend. Grouped cues, not single phrasings, are what carries a refusal detector from one
+# chat model's style to another's.
 _CUES: dict[str, tuple[str, ...]] = {
     "apology": ("sorry", "apolog", "unfortunately", "i'm afraid", *_APOLOGY_OTHER_LANGUAGES),
     "cannot": (
@@ -255,11 +256,28 @@ _CUES: dict[str, tuple[str, ...]] = {
     "code": ("```", "def ", "import ", "();", "</"),
     "you": ("you can", "you should", "you'll", "you will", "your "),
 }
-_CUE_WORDS = tuple(_CUES.values())
 _OPENING, _CLOSING = 160, 160
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _N_CUES = 4 * len(_CUES) + 2
 _SENTENCE_END = re.compile(r"[.!?:\n]\s")
+
+
+def _cue_automaton() -> ahocorasick.Automaton:
+    """Every cue of every group in one Aho-Corasick automaton: one pass over a text finds
+    them all (a substring test per cue was most of the feature cost). A cue found maps to its
+    length and the groups it belongs to ("here's" is both ``answer_after`` and ``affirm``)."""
+    groups: dict[str, list[int]] = {}
+    for j, words in enumerate(_CUES.values()):
+        for w in words:
+            groups.setdefault(w, []).append(j)
+    automaton = ahocorasick.Automaton()
+    for w, js in groups.items():
+        automaton.add_word(w, (len(w), tuple(js)))
+    automaton.make_automaton()
+    return automaton
+
+
+_CUE_AUTOMATON = _cue_automaton()
 
 
 def _clip(text: str, head: int, tail: int) -> str:
@@ -267,24 +285,29 @@ def _clip(text: str, head: int, tail: int) -> str:
 
 
 def _cue_matrix(texts: Sequence[str], lengths: Sequence[int]) -> np.ndarray:
-    """Per text and cue: present anywhere, in the opening, in the first sentence, in the
-    closing; then the log of the whole text's length (a long answer is rarely a refusal, and
-    ``texts`` are clipped) and whether the text is empty."""
+    """Per text and cue group: present anywhere, in the opening, in the first sentence, in
+    the closing; then the log of the whole text's length (a long answer is rarely a refusal,
+    and ``texts`` are clipped) and whether the text is empty. A cue is in a part when it lies
+    wholly inside it."""
     out = np.zeros((len(texts), _N_CUES), dtype=np.float32)
     for i, text in enumerate(texts):
         low = text.lower().replace("’", "'")
-        opening, closing = low[:_OPENING], low[-_CLOSING:]
         end = _SENTENCE_END.search(low, 12, _OPENING)
-        first = opening[: end.end()] if end else opening
-        for j, words in enumerate(_CUE_WORDS):
-            if any(w in low for w in words):
-                out[i, 4 * j] = 1.0
-                if any(w in opening for w in words):
-                    out[i, 4 * j + 1] = 1.0
-                    out[i, 4 * j + 2] = any(w in first for w in words)
-                out[i, 4 * j + 3] = any(w in closing for w in words)
-        out[i, -2] = np.log1p(lengths[i]) / 8.0
-        out[i, -1] = not text.strip()
+        first_end = end.end() if end else _OPENING
+        closing_start = len(low) - _CLOSING
+        row = out[i]
+        for last, (n, groups) in _CUE_AUTOMATON.iter(low):
+            stop = last + 1
+            for j in groups:
+                row[4 * j] = 1.0
+                if stop <= _OPENING:
+                    row[4 * j + 1] = 1.0
+                    if stop <= first_end:
+                        row[4 * j + 2] = 1.0
+                if stop - n >= closing_start:
+                    row[4 * j + 3] = 1.0
+        row[-2] = np.log1p(lengths[i]) / 8.0
+        row[-1] = not text.strip()
     return out
 
 
