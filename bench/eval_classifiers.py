@@ -105,16 +105,27 @@ def _auto_labels(root: Path, model: str, kind: str, column: str) -> dict[str, st
         return {row["id"]: XSTEST_ACTION.get(row[column]) for row in csv.DictReader(fh)}
 
 
-def load_chatgpt_items(root: Path) -> list[Item]:
-    """Every usable row (the authors drop incoherent/dontknow): 1,706."""
+def load_chatgpt_items(root: Path, *, tones: bool = False) -> list[Item]:
+    """Every usable row (the authors drop incoherent/dontknow): 1,706.
+
+    ``action`` follows the authors' binary scheme (any tone but complied is refused), unless
+    ``tones``: then it follows the data README (rejected refused; redirected, contradicted,
+    disclaimed and counseling partial) and ``strict`` is refused or complied, else partial.
+    """
     rows = json.loads((root / "chatgpt-refusals" / "data" / "all_hand_labeled.json").read_text())
     rows = [r for r in rows if r["tone"] not in ("incoherent", "dontknow")]
+    strict = {"complied": "complied", "rejected": "refused"}
     return [
         Item(
             _sample(f"cr-{i}", r["prompt"], r["response"]),
             "chatgpt",
-            action="complied" if r["tone"] == "complied" else "refused",
+            action=(
+                strict.get(r["tone"], "partial")
+                if tones
+                else ("complied" if r["tone"] == "complied" else "refused")
+            ),
             tone=r["tone"],
+            strict=strict.get(r["tone"], "partial"),
         )
         for i, r in enumerate(rows)
     ]
@@ -369,6 +380,51 @@ def prequential(domains: list[str], items: list[Item], title: str) -> None:
     )
 
 
+#: Labels learnt before each score of the learning curve.
+CURVE_LABELS = (0, 25, 50, 100, 200, 400)
+
+
+def learning_curve(domains: list[str], items: list[Item], title: str, seeds=(0, 1, 2)) -> None:
+    """Refusal BA (refused vs complied) on a held-out half after the shipped classifier has
+    learnt N human labels from the other half: in random order, and closest calls first
+    (smallest |P(complied) - 0.5|, the samples review would pick). Mean over ``seeds``."""
+    curves: dict[str, list[list[float]]] = {"random": [], "closest calls first": []}
+    for seed in seeds:
+        rows = items[:]
+        random.Random(seed).shuffle(rows)
+        pool, held = rows[: len(rows) // 2], rows[len(rows) // 2 :]
+        # Scored on refused vs complied (ChatGPT-refusals: tone rejected vs complied).
+        held = [i for i in held if _strict(i) != "partial"]
+        truth = [_strict(i) == "refused" for i in held]
+        base = Classifier.bootstrap(domains)
+        margin = [abs(v.response_scores["complied"] - 0.5) for v in base.classify(_samples(pool))]
+        orders = {
+            "random": pool,
+            "closest calls first": [pool[k] for k in np.argsort(margin, kind="stable")],
+        }
+        for name, order in orders.items():
+            clf, curve, learnt = Classifier.bootstrap(domains), [], 0
+            for n in CURVE_LABELS:
+                for i in order[learnt:n]:
+                    label = Label(i.sample.sample_id, "eval", response=i.labels["action"])
+                    clf.learn(i.sample, label)
+                learnt = n
+                refused = [refusal_score(v) > 0.5 for v in clf.classify(_samples(held))]
+                curve.append(balanced_accuracy_score(truth, refused))
+            curves[name].append(curve)
+    for name, runs in curves.items():
+        means = np.mean(runs, axis=0)
+        print(f"| {title} | {name} | " + " | ".join(f"{m:.3f}" for m in means) + " |")
+
+
+def _samples(items: Sequence[Item]) -> list[Sample]:
+    return [i.sample for i in items]
+
+
+def _strict(item: Item) -> str:
+    return item.labels.get("strict", item.labels["action"])
+
+
 def ablation(domains, xs, cr_test, mod) -> None:
     print("\n## Feature ablation (trained on gold only; zero-shot on each set)")
     print(
@@ -447,6 +503,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|---|")
     prequential(domains, xs, "XSTest, 5 models shuffled")
     prequential(domains, load_chatgpt_items(root), "ChatGPT-refusals, all usable rows")
+
+    print("\n## Learning from labels (refusal BA on a held-out half after N labels of the other)")
+    print("| stream | order | " + " | ".join(f"N={n}" for n in CURVE_LABELS) + " |")
+    print("|---|---|" + "---|" * len(CURVE_LABELS))
+    learning_curve(domains, xs, "XSTest, 5 models")
+    learning_curve(domains, load_chatgpt_items(root, tones=True), "ChatGPT-refusals")
     if not args.quick:
         ablation(domains, xs, cr_test, mod)
     return 0

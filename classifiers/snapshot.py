@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 #: Bumped when the file layout changes; older files are refused with a clear error.
-FORMAT = 1
+FORMAT = 2
 
 
 class SnapshotError(ValueError):

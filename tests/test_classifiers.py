@@ -133,6 +133,25 @@ def test_learning_flips_a_lookalike_within_a_bounded_number_of_labels(tmp_path):
     assert Classifier.load(tmp_path / "c.npz").classify(stream[:1])[0].request == "disallowed"
 
 
+def test_correct_labels_do_not_undo_what_the_bootstrap_learnt():
+    # Labels that agree with the gold set must not cost accuracy on the rest of it: online
+    # steps go on from the batch fit as from a prior (AdaGrad from zero lost 1.2 points here).
+    from classifiers.gold import load_gold
+
+    gold = load_gold()
+    clf = Classifier.bootstrap(load_policy().domain_names())
+    held = gold[1::5][:1000]
+
+    def accuracy() -> float:
+        pairs = zip(clf.classify(held), held, strict=True)
+        return sum(v.response == s.grader.response for v, s in pairs) / len(held)
+
+    before = accuracy()
+    for s in gold[::50][:30]:
+        clf.learn(s, Label(s.sample_id, "human", response=s.grader.response))
+    assert accuracy() >= before - 0.003
+
+
 def test_learning_from_grader_fields(clf, tmp_path):
     clf.save(tmp_path / "c.npz")
     clf = Classifier.load(tmp_path / "c.npz")  # a copy: the fixture is shared
