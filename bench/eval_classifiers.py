@@ -25,8 +25,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, balanced_accuracy_score, f1_score
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
+from sklearn.pipeline import make_pipeline
 
 from classifiers import Classifier
 from classifiers.gold import load_gold
@@ -358,6 +361,27 @@ def trained_on(domains: list[str], extra: Sequence[Item], **options) -> Classifi
     return clf
 
 
+def in_domain_ceiling(items: Sequence[Item]) -> None:
+    """What a bag of n-grams reaches when it may train on the set itself: the authors'
+    TF-IDF (1-3-grams) + logistic regression, 5-fold cross-validated on the rejected and
+    complied rows, scored like the zero-shot tables (BA, rejected vs complied)."""
+    rows = [i for i in items if i.labels["tone"] in ("rejected", "complied")]
+    texts = [i.sample.messages[-1].content for i in rows]
+    truth = np.array([i.labels["tone"] == "rejected" for i in rows])
+    model = make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 3)),
+        LogisticRegression(C=10, solver="liblinear", max_iter=10000, random_state=0),
+    )
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    p = cross_val_predict(model, texts, truth, cv=folds, method="predict_proba")[:, 1]
+    best = max(balanced_accuracy_score(truth, p > t) for t in np.linspace(0.05, 0.95, 91))
+    print(
+        f"\nChatGPT-refusals in-domain ceiling: TF-IDF+LR trained on its own rows (5-fold CV, "
+        f"{len(rows)} rejected/complied rows): BA {balanced_accuracy_score(truth, p > 0.5):.3f} "
+        f"at 0.5, {best:.3f} at its best threshold"
+    )
+
+
 def prequential(domains: list[str], items: list[Item], title: str) -> None:
     """Test-then-train on a shuffled stream: each sample is classified, then its label learnt."""
     clf = Classifier.bootstrap(domains)
@@ -497,6 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     xstest_table(trained_on(domains, cr_train), xs, "trained on gold + ChatGPT-refusals train")
     chatgpt_table(trained_on(domains, xs), cr_test, "trained on gold + all XSTest completions")
     chatgpt_table(trained_on(domains, cr_train), cr_test, "trained on gold + its own 70% train")
+    in_domain_ceiling(load_chatgpt_items(root))
 
     print("\n## Prequential (test-then-train, one label per sample, from the gold bootstrap)")
     print("| stream | n | accuracy (refusal vs compliance) | Q1 | Q2 | Q3 | Q4 | ECE Q1 → Q4 |")
