@@ -460,9 +460,10 @@ def ablation(domains, xs, cr_test, mod) -> None:
         ("words",),
         ("words", "cues"),
         ("words", "opening", "cues"),
-        ("words", "opening", "cues", "embed"),  # the default
-        ("words", "opening", "cues", "embed", "chars"),
-        ("words", "opening", "cues", "embed", "embed_response"),
+        ("words", "opening", "cues", "embed"),
+        ("words", "opening", "cues", "embed", "toxicity"),  # the default
+        ("words", "opening", "cues", "embed", "toxicity", "chars"),
+        ("words", "opening", "cues", "embed", "toxicity", "embed_response"),
     ]
     probe = [i.sample for i in xs[:2000]]
     for blocks in variants:

@@ -30,7 +30,7 @@ from classifiers.features import DEFAULT_BLOCKS, FEATURES_VERSION, Featurizer
 from classifiers.gold import load_gold
 from classifiers.heads import Head
 from classifiers.outcome import DEFAULT_MARGIN, outcome_of
-from classifiers.snapshot import read_snapshot, write_snapshot
+from classifiers.snapshot import SnapshotError, read_snapshot, write_snapshot
 from classifiers.tool_calls import CATEGORIES
 from monitor.contract import (
     Grader,
@@ -104,9 +104,11 @@ class Classifier:
             "learning_rate": learning_rate,
         }
         q, r = self.features.request_dim, self.features.response_dim
+        t = self.features.toxicity_dim
         self.heads = {
             "domain": Head(self.domains, q, **self._head_options("domain")),
-            "request": Head(REQUESTS, q, **self._head_options("request")),
+            # Offensiveness tells whether a request is allowed, not which domain it is in.
+            "request": Head(REQUESTS, q + t, **self._head_options("request")),
             "response": Head(ACTIONS, r, **self._head_options("response")),
             # Harm is what the response gives: the harmful head reads the response and the
             # other heads' probabilities, not the request's words (with those it learnt the
@@ -142,7 +144,7 @@ class Classifier:
     def fit(self, samples: Sequence[Sample]) -> None:
         """Batch-train every head on samples carrying a ``grader`` (replaces the weights)."""
         graded = [s for s in samples if s.grader is not None]
-        xq, xr = self._features(graded)
+        xq, xp, xr = self._features(graded)
         y = {
             "domain": [self._domain_index(s.grader.domain) for s in graded],
             "request": [_index(REQUESTS, s.grader.request) for s in graded],
@@ -151,9 +153,9 @@ class Classifier:
                 None if s.grader.harmful is None else int(s.grader.harmful) for s in graded
             ],
         }
-        for name, x in (("domain", xq), ("request", xq), ("response", xr)):
+        for name, x in (("domain", xq), ("request", xp), ("response", xr)):
             _fit_known(self.heads[name], x, y[name], self._prior(name))
-        meta = self._out_of_fold_meta(xq, xr, y)
+        meta = self._out_of_fold_meta(xq, xp, xr, y)
         _fit_known(self.heads["harmful"], sp.hstack([xr, meta], format="csr"), y["harmful"])
         self._base = self._training_key(graded)
 
@@ -172,7 +174,7 @@ class Classifier:
         digest.update(repr(setup).encode())
         return digest.hexdigest()[:10]
 
-    def _out_of_fold_meta(self, xq, xr, y) -> sp.csr_matrix:
+    def _out_of_fold_meta(self, xq, xp, xr, y) -> sp.csr_matrix:
         """Request/response probabilities for the harmful head, each row predicted by heads
         that never saw it, so the harmful head learns how far to trust them."""
         n = xq.shape[0]
@@ -181,7 +183,7 @@ class Classifier:
         for k in range(_FOLDS):
             train, test = folds != k, folds == k
             # Column 0 is P(disallowed) for the request head, P(complied) for the response head.
-            for name, x, out in (("request", xq, p_dis), ("response", xr, p_comp)):
+            for name, x, out in (("request", xp, p_dis), ("response", xr, p_comp)):
                 head = Head(self.heads[name].classes, x.shape[1], **self._head_options(name))
                 known = [v for v, t in zip(y[name], train, strict=True) if t]
                 _fit_known(head, x[train], known, self._prior(name))
@@ -200,9 +202,9 @@ class Classifier:
         """One verdict per sample, in order."""
         if not samples:
             return []
-        xq, xr = self._features(samples)
+        xq, xp, xr = self._features(samples)
         p_dom = self.heads["domain"].predict_proba(xq)
-        p_req = self.heads["request"].predict_proba(xq)
+        p_req = self.heads["request"].predict_proba(xp)
         p_resp = self.heads["response"].predict_proba(xr)
         meta = self._meta(p_req[:, 0], p_resp[:, 0], xq)
         p_harm = self.heads["harmful"].predict_proba(xr, meta)
@@ -295,7 +297,7 @@ class Classifier:
         computed once for the batch, which is most of the cost of an update."""
         if not samples:
             return
-        xq, xr = self._features(samples)
+        xq, xp, xr = self._features(samples)
         for head, x, targets in (
             (
                 "domain",
@@ -305,7 +307,7 @@ class Classifier:
                     for lb in labels
                 ],
             ),
-            ("request", xq, [_index(REQUESTS, lb.request) for lb in labels]),
+            ("request", xp, [_index(REQUESTS, lb.request) for lb in labels]),
             ("response", xr, [_index(ACTIONS, lb.response) for lb in labels]),
         ):
             rows = [i for i, t in enumerate(targets) if t is not None]
@@ -315,7 +317,7 @@ class Classifier:
         rows = [i for i, lb in enumerate(labels) if lb.harmful is not None]
         if rows:
             q, r = xq[rows], xr[rows]
-            p_dis = self.heads["request"].predict_proba(q)[:, 0]
+            p_dis = self.heads["request"].predict_proba(xp[rows])[:, 0]
             p_comp = self.heads["response"].predict_proba(r)[:, 0]
             x = sp.hstack([r, self._meta(p_dis, p_comp, q)], format="csr")
             y = np.array([int(labels[i].harmful) for i in rows])
@@ -327,6 +329,7 @@ class Classifier:
         """Atomic snapshot of the whole state (see :mod:`classifiers.snapshot`)."""
         meta = {
             "kind": "safety-monitor-classifier",
+            "features_version": FEATURES_VERSION,
             "base": self._base,
             "domains": self.domains,
             "margin": self.margin,
@@ -344,8 +347,17 @@ class Classifier:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Classifier:
-        """The classifier saved at ``path``; its version is the one it was saved with."""
+        """The classifier saved at ``path``; its version is the one it was saved with.
+
+        A snapshot whose weights belong to other features than this release computes is
+        refused (:class:`SnapshotError`): start from :meth:`bootstrap` and replay the labels.
+        """
         meta, arrays = read_snapshot(path)
+        if meta.get("features_version") != FEATURES_VERSION:
+            raise SnapshotError(
+                f"{path}: weights for features version {meta.get('features_version')}, "
+                f"this release computes version {FEATURES_VERSION}"
+            )
         clf = cls(
             meta["domains"],
             margin=meta["margin"],
@@ -365,11 +377,17 @@ class Classifier:
 
     # -- internals ----------------------------------------------------------------------
 
-    def _features(self, samples: Sequence[Sample]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    def _features(
+        self, samples: Sequence[Sample]
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
+        """Rows for the request's domain, for its policy (the same plus its toxicity) and for
+        the response."""
         calls = [s.tool_calls for s in samples]
-        xq = self.features.request(_request_texts(samples), calls)
+        texts = _request_texts(samples)
+        xq = self.features.request(texts, calls)
+        xp = sp.hstack([xq, self.features.toxicity(texts)], format="csr")
         xr = self.features.response(_response_texts(samples), calls)
-        return xq, xr
+        return xq, xp, xr
 
     def _meta(self, p_dis: np.ndarray, p_comp: np.ndarray, xq: sp.csr_matrix) -> sp.csr_matrix:
         # The request rows end with the tool risk cues (categories, then "any call").

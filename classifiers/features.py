@@ -1,4 +1,4 @@
-"""Text features: hashed word and character n-grams, refusal cues, optional embeddings.
+"""Text features: hashed word and character n-grams, refusal cues, embeddings, offensiveness.
 
 Hashing needs no vocabulary, so features are stable while the heads learn online and a
 snapshot only stores weights. Request and response get separate feature spaces.
@@ -26,14 +26,16 @@ from classifiers.tool_calls import risk_cues, tool_call_text
 from monitor.contract import ToolCall
 
 #: Bumped whenever a feature's definition changes: trained weights only fit their version.
-FEATURES_VERSION = 7
-#: Feature blocks a :class:`Featurizer` can use; ``embed*`` need the ``wordllama`` package.
-BLOCKS = ("words", "opening", "chars", "cues", "embed", "embed_response")
+FEATURES_VERSION = 8
+#: Feature blocks a :class:`Featurizer` can use; ``embed*`` need the ``wordllama`` package,
+#: ``toxicity`` the ``alt-profanity-check`` package.
+BLOCKS = ("words", "opening", "chars", "cues", "embed", "embed_response", "toxicity")
 #: What pays (``bench/eval_classifiers.py`` ablation): words, opening and cues carry refusal
 #: detection; the request embedding buys request-side recall and ranking (SimpleSafetyTests
-#: recall, XSTest unsafe-prompt and moderation AUPRC). Character n-grams and the response
-#: embedding add little for a large share of the throughput: opt in with ``blocks=``.
-DEFAULT_BLOCKS = ("words", "opening", "cues", "embed")
+#: recall, XSTest unsafe-prompt and moderation AUPRC), and the request's offensiveness most
+#: of the moderation AUPRC. Character n-grams and the response embedding add little for a
+#: large share of the throughput: opt in with ``blocks=``.
+DEFAULT_BLOCKS = ("words", "opening", "cues", "embed", "toxicity")
 
 # Refusals show in the opening and the close; the middle of a long answer adds little
 # and costs time, so texts are clipped to head + tail.
@@ -325,6 +327,25 @@ def _wordllama():
     )
 
 
+@cache
+def _toxicity_model():
+    # Imported lazily: only the ``toxicity`` block needs it. The model ships in the wheel.
+    from profanity_check import profanity_check
+
+    return profanity_check.vectorizer, profanity_check.model
+
+
+def _toxicity(texts: Sequence[str]) -> np.ndarray:
+    """P(offensive) of each text and its log-odds, from alt-profanity-check's linear SVM
+    (trained on some 200,000 human-labelled texts, clean and offensive). The gold set has
+    few offensive messages to learn that from; this brings what human raters called
+    hateful, harassing or obscene, and the heads learn how much it says about the policy
+    (a rant with swear words is allowed, a slur is not)."""
+    vectorizer, model = _toxicity_model()
+    p = np.clip(model.predict_proba(vectorizer.transform(texts))[:, 1], 1e-3, 1 - 1e-3)
+    return np.column_stack([p, np.log(p / (1 - p))]).astype(np.float32)
+
+
 def _words(text: str) -> list[str]:
     """Lower-cased word unigrams and bigrams."""
     tokens = _TOKEN.findall(text.lower())
@@ -396,7 +417,9 @@ class Featurizer:
     Blocks: ``words`` (hashed word uni- and bigrams of both texts), ``opening`` (the same,
     for the response's first words), ``chars`` (hashed character 3-5-grams of both texts),
     ``cues`` (refusal and compliance cues of the response), ``embed`` (a 256-d wordllama
-    embedding of the request) and ``embed_response`` (the same, of the response's opening).
+    embedding of the request), ``embed_response`` (the same, of the response's opening) and
+    ``toxicity`` (how offensive the request is, rows of their own from :meth:`toxicity`:
+    they tell whether a request is allowed, not which domain it is in).
     """
 
     def __init__(self, blocks: Sequence[str] = DEFAULT_BLOCKS, *, bits: int = 16) -> None:
@@ -418,6 +441,7 @@ class Featurizer:
         self._word_vectors = _WordVectors() if embeds else None
         self.request_dim = self._dim(request=True)
         self.response_dim = self._dim(request=False)
+        self.toxicity_dim = 2 if "toxicity" in self.blocks else 0
 
     def _dim(self, *, request: bool) -> int:
         n = 2**self.bits
@@ -428,6 +452,7 @@ class Featurizer:
             "cues": 0 if request else _N_CUES,
             "embed": 256 if request else 0,
             "embed_response": 0 if request else 256,
+            "toxicity": 0,  # its own rows: see :meth:`toxicity`
         }
         extra = 2**12 + len(risk_cues(None)) if request else len(risk_cues(None))
         return sum(dims[b] for b in self.blocks) + extra
@@ -458,6 +483,12 @@ class Featurizer:
         if self._word_vectors is None:
             self._word_vectors = _WordVectors()
         return self._word_vectors.embed([_clip(t, _REQUEST_HEAD, _TAIL) for t in texts]).toarray()
+
+    def toxicity(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Rows of the ``toxicity`` block for requests (``toxicity_dim`` wide, 0 when off)."""
+        if not self.toxicity_dim:
+            return sp.csr_matrix((len(texts), 0), dtype=np.float32)
+        return sp.csr_matrix(_toxicity([_clip(t, _REQUEST_HEAD, _TAIL) for t in texts]))
 
     def request(
         self, texts: Sequence[str], calls: Sequence[Sequence[ToolCall] | None] | None = None

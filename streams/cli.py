@@ -55,7 +55,8 @@ def streams_config(**overrides):
 
 def load_classifier(spec: str, domain_names: list[str], snapshot: str | None = None):
     """``module:attr[.attr]`` of a callable taking the policy's domain names; or, when the
-    ``snapshot`` file exists and the classifier's class can ``load`` one, that snapshot."""
+    ``snapshot`` file exists and the classifier's class can ``load`` it, that snapshot (one
+    from another release's features is logged and passed over)."""
     module_name, _, attr = spec.partition(":")
     target = importlib.import_module(module_name)
     for part in attr.split("."):
@@ -63,8 +64,17 @@ def load_classifier(spec: str, domain_names: list[str], snapshot: str | None = N
     if snapshot and os.path.exists(snapshot):
         owner = target.__self__ if inspect.ismethod(target) else target
         if hasattr(owner, "load"):
-            log.info("classifier snapshot loaded", path=snapshot)
-            return owner.load(snapshot)
+            from classifiers.snapshot import SnapshotError
+
+            try:
+                loaded = owner.load(snapshot)
+            except SnapshotError as exc:
+                # An upgrade changed what the weights mean: what the snapshot learnt is lost,
+                # loudly, and the worker starts from the shipped state (labels can be replayed).
+                log.warning("classifier snapshot unusable, starting afresh", error=str(exc))
+            else:
+                log.info("classifier snapshot loaded", path=snapshot)
+                return loaded
     return target(domain_names)
 
 

@@ -68,3 +68,15 @@ def test_classifier_comes_from_its_snapshot_when_there_is_one(tmp_path):
     assert loaded is not fresh and loaded.version == fresh.version
     fixed = load_classifier("tests.standins:fixed_classifier", domains, str(tmp_path / "x"))
     assert fixed.version == "fixed"
+
+
+def test_a_classifier_snapshot_of_other_features_is_passed_over(tmp_path):
+    from classifiers.snapshot import write_snapshot
+    from streams.cli import load_classifier
+
+    path = tmp_path / "old.npz"
+    write_snapshot(path, {"kind": "safety-monitor-classifier", "features_version": 1}, {})
+    before = path.read_bytes()
+    clf = load_classifier("classifiers:Classifier.bootstrap", ["cyber", "none"], str(path))
+    assert clf.version.endswith("-u0")  # the shipped state, nothing learnt
+    assert path.read_bytes() == before  # left as it was until the worker next saves
