@@ -461,9 +461,11 @@ def ablation(domains, xs, cr_test, mod) -> None:
         ("words", "cues"),
         ("words", "opening", "cues"),
         ("words", "opening", "cues", "embed"),
-        ("words", "opening", "cues", "embed", "toxicity"),  # the default
-        ("words", "opening", "cues", "embed", "toxicity", "chars"),
-        ("words", "opening", "cues", "embed", "toxicity", "embed_response"),
+        ("words", "opening", "cues", "intent", "embed"),
+        ("words", "opening", "cues", "embed", "toxicity"),
+        ("words", "opening", "cues", "intent", "embed", "toxicity"),  # the default
+        ("words", "opening", "cues", "intent", "embed", "toxicity", "chars"),
+        ("words", "opening", "cues", "intent", "embed", "toxicity", "embed_response"),
     ]
     probe = [i.sample for i in xs[:2000]]
     for blocks in variants:

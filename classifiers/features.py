@@ -22,20 +22,21 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from classifiers.request_intent import N_INTENT_CUES, intent_cues
 from classifiers.tool_calls import risk_cues, tool_call_text
 from monitor.contract import ToolCall
 
 #: Bumped whenever a feature's definition changes: trained weights only fit their version.
-FEATURES_VERSION = 8
+FEATURES_VERSION = 9
 #: Feature blocks a :class:`Featurizer` can use; ``embed*`` need the ``wordllama`` package,
 #: ``toxicity`` the ``alt-profanity-check`` package.
-BLOCKS = ("words", "opening", "chars", "cues", "embed", "embed_response", "toxicity")
+BLOCKS = ("words", "opening", "chars", "cues", "intent", "embed", "embed_response", "toxicity")
 #: What pays (``bench/eval_classifiers.py`` ablation): words, opening and cues carry refusal
-#: detection; the request embedding buys request-side recall and ranking (SimpleSafetyTests
-#: recall, XSTest unsafe-prompt and moderation AUPRC), and the request's offensiveness most
-#: of the moderation AUPRC. Character n-grams and the response embedding add little for a
-#: large share of the throughput: opt in with ``blocks=``.
-DEFAULT_BLOCKS = ("words", "opening", "cues", "embed", "toxicity")
+#: detection; the request embedding and intent cues buy request-side recall and ranking
+#: (SimpleSafetyTests recall, XSTest unsafe-prompt and moderation AUPRC), and the request's
+#: offensiveness most of the moderation AUPRC. Character n-grams and the response embedding
+#: add little for a large share of the throughput: opt in with ``blocks=``.
+DEFAULT_BLOCKS = ("words", "opening", "cues", "intent", "embed", "toxicity")
 
 # Refusals show in the opening and the close; the middle of a long answer adds little
 # and costs time, so texts are clipped to head + tail.
@@ -416,7 +417,8 @@ class Featurizer:
 
     Blocks: ``words`` (hashed word uni- and bigrams of both texts), ``opening`` (the same,
     for the response's first words), ``chars`` (hashed character 3-5-grams of both texts),
-    ``cues`` (refusal and compliance cues of the response), ``embed`` (a 256-d wordllama
+    ``cues`` (refusal and compliance cues of the response), ``intent`` (what the request asks
+    for, :mod:`classifiers.request_intent`), ``embed`` (a 256-d wordllama
     embedding of the request), ``embed_response`` (the same, of the response's opening) and
     ``toxicity`` (how offensive the request is, rows of their own from :meth:`toxicity`:
     they tell whether a request is allowed, not which domain it is in).
@@ -450,6 +452,7 @@ class Featurizer:
             "opening": 0 if request else 2**14,
             "chars": n,
             "cues": 0 if request else _N_CUES,
+            "intent": N_INTENT_CUES if request else 0,
             "embed": 256 if request else 0,
             "embed_response": 0 if request else 256,
             "toxicity": 0,  # its own rows: see :meth:`toxicity`
@@ -466,6 +469,8 @@ class Featurizer:
         if "chars" in self.blocks:
             parts.append(self._chars.transform([_clip(t, _CHAR_HEAD, _CHAR_TAIL) for t in texts]))
         if request:
+            if "intent" in self.blocks:
+                parts.append(sp.csr_matrix(intent_cues(clipped)))
             if "embed" in self.blocks:
                 parts.append(self._word_vectors.embed(clipped))
         else:

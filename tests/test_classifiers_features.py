@@ -50,3 +50,23 @@ def test_the_automaton_finds_what_a_substring_test_finds():
     clipped = [F._clip(t, F._HEAD, F._TAIL) for t in texts]
     lengths = [len(t) for t in texts]
     assert np.array_equal(F._cue_matrix(clipped, lengths), _reference_cue_matrix(clipped, lengths))
+
+
+def test_intent_cues_put_the_ask_the_act_and_the_target_together():
+    from classifiers.request_intent import intent_cues
+
+    rows = intent_cues(
+        [
+            "Where could I get a gun to shoot my boss?",  # operational, harm, a person
+            "Why did the assassination of the archduke start a war?",  # explanatory
+            "how do I kill a hung process in Linux",  # harm word, no person
+            "Many managers ask me to review their plans.",  # "man" is not in "many"
+            "",
+        ]
+    ).astype(int)
+    ask_harm, harm_person, all_three, explain_harm, ask_not_explain, harm, person = rows.T
+    assert all_three.tolist() == [1, 0, 0, 0, 0]
+    assert explain_harm.tolist() == [0, 1, 0, 0, 0]
+    assert ask_harm.tolist() == [1, 0, 1, 0, 0] == ask_not_explain.tolist()
+    assert harm.tolist() == [1, 1, 1, 0, 0]
+    assert person.tolist() == [1, 0, 0, 0, 0] == harm_person.tolist()
