@@ -27,7 +27,7 @@ from classifiers.tool_calls import risk_cues, tool_call_text
 from monitor.contract import ToolCall
 
 #: Bumped whenever a feature's definition changes: trained weights only fit their version.
-FEATURES_VERSION = 9
+FEATURES_VERSION = 10
 #: Feature blocks a :class:`Featurizer` can use; ``embed*`` need the ``wordllama`` package,
 #: ``toxicity`` the ``alt-profanity-check`` package.
 BLOCKS = ("words", "opening", "chars", "cues", "intent", "embed", "embed_response", "toxicity")
@@ -329,22 +329,39 @@ def _wordllama():
 
 
 @cache
-def _toxicity_model():
+def _toxicity_model() -> tuple:
+    """alt-profanity-check's TF-IDF vectorizer and its calibrated linear SVMs, taken apart:
+    one matrix of their weights and their sigmoid calibrations. Its ``predict_proba`` gives
+    the same numbers (a test checks), but its per-call input validation cost more than all
+    the other request features on a batch of short requests."""
     # Imported lazily: only the ``toxicity`` block needs it. The model ships in the wheel.
     from profanity_check import profanity_check
 
-    return profanity_check.vectorizer, profanity_check.model
+    members = profanity_check.model.calibrated_classifiers_
+    weights = np.column_stack([m.estimator.coef_.ravel() for m in members])
+    bias = np.array([m.estimator.intercept_[0] for m in members])
+    slope = np.array([m.calibrators[0].a_ for m in members])
+    offset = np.array([m.calibrators[0].b_ for m in members])
+    return profanity_check.vectorizer, weights, bias, slope, offset
 
 
 def _toxicity(texts: Sequence[str]) -> np.ndarray:
-    """P(offensive) of each text and its log-odds, from alt-profanity-check's linear SVM
-    (trained on some 200,000 human-labelled texts, clean and offensive). The gold set has
-    few offensive messages to learn that from; this brings what human raters called
-    hateful, harassing or obscene, and the heads learn how much it says about the policy
-    (a rant with swear words is allowed, a slur is not)."""
-    vectorizer, model = _toxicity_model()
-    p = np.clip(model.predict_proba(vectorizer.transform(texts))[:, 1], 1e-3, 1 - 1e-3)
-    return np.column_stack([p, np.log(p / (1 - p))]).astype(np.float32)
+    """How offensive each text is, from alt-profanity-check's linear SVMs (trained on some
+    200,000 human-labelled texts, clean and offensive): the log-odds of P(offensive) where
+    above even, else 0. The gold set has few offensive messages to learn that from; this
+    brings what human raters called hateful, harassing or obscene, and the head learns how
+    much it says about the policy (a rant with swear words is allowed, a slur is not).
+
+    Evidence for, never against: clean text, which most dangerous requests are, gives 0, so
+    the head cannot learn "clean, hence allowed" (with P(offensive) itself as a feature, the
+    demo's clean CBRN requests were read as allowed twice as often).
+    """
+    vectorizer, weights, bias, slope, offset = _toxicity_model()
+    margin = np.asarray(vectorizer.transform(texts) @ weights) + bias
+    # Each member's sigmoid calibration, averaged, as CalibratedClassifierCV does.
+    p = (1.0 / (1.0 + np.exp(slope * margin + offset))).mean(axis=1)
+    p = np.clip(p, 1e-3, 1 - 1e-3)
+    return np.maximum(np.log(p / (1 - p)), 0.0)[:, None].astype(np.float32)
 
 
 def _words(text: str) -> list[str]:
@@ -443,7 +460,7 @@ class Featurizer:
         self._word_vectors = _WordVectors() if embeds else None
         self.request_dim = self._dim(request=True)
         self.response_dim = self._dim(request=False)
-        self.toxicity_dim = 2 if "toxicity" in self.blocks else 0
+        self.toxicity_dim = 1 if "toxicity" in self.blocks else 0
 
     def _dim(self, *, request: bool) -> int:
         n = 2**self.bits

@@ -70,3 +70,14 @@ def test_intent_cues_put_the_ask_the_act_and_the_target_together():
     assert ask_harm.tolist() == [1, 0, 1, 0, 0] == ask_not_explain.tolist()
     assert harm.tolist() == [1, 1, 1, 0, 0]
     assert person.tolist() == [1, 0, 0, 0, 0] == harm_person.tolist()
+
+
+def test_toxicity_is_what_the_packaged_model_predicts():
+    from profanity_check import profanity_check
+
+    texts = ["have a lovely day", "you are a worthless idiot", "", "ugh, the printer hates me"]
+    expected = profanity_check.model.predict_proba(profanity_check.vectorizer.transform(texts))
+    p = np.clip(expected[:, 1], 1e-3, 1 - 1e-3)
+    log_odds = np.maximum(np.log(p / (1 - p)), 0.0)
+    assert np.allclose(F._toxicity(texts)[:, 0], log_odds, atol=1e-5)
+    assert F._toxicity(["have a lovely day"])[0, 0] == 0.0  # clean text: no evidence
