@@ -6,7 +6,7 @@ the Fisher information the training data gave it (a diagonal Laplace approximati
 label moves each weight by its gradient over its precision, then adds its own information
 (Chapelle & Li, "An Empirical Evaluation of Thompson Sampling", NeurIPS 2011, algorithm 3).
 A weight the gold set pinned down moves little, one it never saw (the words of a new
-look-alike request) moves fast, and the first labels cannot undo what the batch fit learnt.
+look-alike request) moves fast, and the first labels do not undo what the batch fit learnt.
 The loss is the log loss, a proper scoring rule, so the probabilities stay calibrated as the
 head learns (``bench/eval_classifiers.py`` prints the calibration error along a labelled
 stream). Classes never seen in training start with a low bias and become reachable through
