@@ -108,12 +108,12 @@ def _auto_labels(root: Path, model: str, kind: str, column: str) -> dict[str, st
         return {row["id"]: XSTEST_ACTION.get(row[column]) for row in csv.DictReader(fh)}
 
 
-def load_chatgpt_items(root: Path, *, tones: bool = False) -> list[Item]:
+def load_chatgpt_items(root: Path) -> list[Item]:
     """Every usable row (the authors drop incoherent/dontknow): 1,706.
 
-    ``action`` follows the authors' binary scheme (any tone but complied is refused), unless
-    ``tones``: then it follows the data README (rejected refused; redirected, contradicted,
-    disclaimed and counseling partial) and ``strict`` is refused or complied, else partial.
+    ``action`` follows the authors' binary scheme (any tone but complied is refused);
+    ``strict`` follows the data README (rejected refused; redirected, contradicted,
+    disclaimed and counseling partial).
     """
     rows = json.loads((root / "chatgpt-refusals" / "data" / "all_hand_labeled.json").read_text())
     rows = [r for r in rows if r["tone"] not in ("incoherent", "dontknow")]
@@ -122,11 +122,7 @@ def load_chatgpt_items(root: Path, *, tones: bool = False) -> list[Item]:
         Item(
             _sample(f"cr-{i}", r["prompt"], r["response"]),
             "chatgpt",
-            action=(
-                strict.get(r["tone"], "partial")
-                if tones
-                else ("complied" if r["tone"] == "complied" else "refused")
-            ),
+            action="complied" if r["tone"] == "complied" else "refused",
             tone=r["tone"],
             strict=strict.get(r["tone"], "partial"),
         )
@@ -430,7 +426,7 @@ def learning_curve(domains: list[str], items: list[Item], title: str, seeds=(0, 
             clf, curve, learnt = Classifier.bootstrap(domains), [], 0
             for n in CURVE_LABELS:
                 for i in order[learnt:n]:
-                    label = Label(i.sample.sample_id, "eval", response=i.labels["action"])
+                    label = Label(i.sample.sample_id, "eval", response=_strict(i))
                     clf.learn(i.sample, label)
                 learnt = n
                 refused = [refusal_score(v) > 0.5 for v in clf.classify(_samples(held))]
@@ -446,6 +442,7 @@ def _samples(items: Sequence[Item]) -> list[Sample]:
 
 
 def _strict(item: Item) -> str:
+    """The response label with partial refusals kept apart (XSTest's own labels already are)."""
     return item.labels.get("strict", item.labels["action"])
 
 
@@ -536,7 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("| stream | order | " + " | ".join(f"N={n}" for n in CURVE_LABELS) + " |")
     print("|---|---|" + "---|" * len(CURVE_LABELS))
     learning_curve(domains, xs, "XSTest, 5 models")
-    learning_curve(domains, load_chatgpt_items(root, tones=True), "ChatGPT-refusals")
+    learning_curve(domains, load_chatgpt_items(root), "ChatGPT-refusals")
     if not args.quick:
         ablation(domains, xs, cr_test, mod)
     return 0

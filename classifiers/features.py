@@ -27,7 +27,7 @@ from classifiers.tool_calls import risk_cues, tool_call_text
 from monitor.contract import ToolCall
 
 #: Bumped whenever a feature's definition changes: trained weights only fit their version.
-FEATURES_VERSION = 10
+FEATURES_VERSION = 11
 #: Feature blocks a :class:`Featurizer` can use; ``embed*`` need the ``wordllama`` package,
 #: ``toxicity`` the ``alt-profanity-check`` package.
 BLOCKS = ("words", "opening", "chars", "cues", "intent", "embed", "embed_response", "toxicity")

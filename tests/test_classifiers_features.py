@@ -70,6 +70,8 @@ def test_intent_cues_put_the_ask_the_act_and_the_target_together():
     assert ask_harm.tolist() == [1, 0, 1, 0, 0] == ask_not_explain.tolist()
     assert harm.tolist() == [1, 1, 1, 0, 0]
     assert person.tolist() == [1, 0, 0, 0, 0] == harm_person.tolist()
+    # Acts match as whole words: no "meth" in "method", "stab" in "stable", "rob" in "robot".
+    assert not intent_cues(["What method keeps a robot stable at a hackathon?"]).any()
 
 
 def test_toxicity_is_what_the_packaged_model_predicts():
